@@ -1,0 +1,386 @@
+//! The schema intermediate representation: tables, columns, types and constraints.
+//!
+//! Every dialect introspects into these types, and the model parser produces them,
+//! so the diff compares like with like. Items that the database may name on its own
+//! (indexes, constraints) carry `named`: `true` when the user chose the name, so
+//! the name takes part in matching; `false` when the item is matched by what it does.
+
+use serde::{Deserialize, Serialize};
+
+/// A whole desired or live schema: tables and (PostgreSQL) enum types.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Schema {
+    /// Tables, in declaration order.
+    pub tables: Vec<Table>,
+    /// Named enum types (PostgreSQL `CREATE TYPE ... AS ENUM`); other dialects leave this empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub enums: Vec<EnumType>,
+}
+
+impl Schema {
+    /// The table with this schema-qualified name, if any.
+    pub fn table(&self, name: &QualifiedName) -> Option<&Table> {
+        self.tables.iter().find(|t| &t.qualified_name() == name)
+    }
+
+    /// The enum type with this schema-qualified name, if any.
+    pub fn enum_type(&self, name: &QualifiedName) -> Option<&EnumType> {
+        self.enums.iter().find(|e| &e.qualified_name() == name)
+    }
+}
+
+/// A name with an optional schema (PostgreSQL schema, MySQL database).
+/// `schema: None` means the connection's default schema.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct QualifiedName {
+    /// The schema, or `None` for the default one.
+    pub schema: Option<String>,
+    /// The object's own name.
+    pub name: String,
+}
+
+impl QualifiedName {
+    /// A name in the default schema.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self { schema: None, name: name.into() }
+    }
+}
+
+impl std::fmt::Display for QualifiedName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.schema {
+            Some(s) => write!(f, "{s}.{}", self.name),
+            None => f.write_str(&self.name),
+        }
+    }
+}
+
+/// One table.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Table {
+    /// Schema, `None` for the default schema.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schema: Option<String>,
+    /// Table name as stored in the database.
+    pub name: String,
+    /// Columns in declaration order.
+    pub columns: Vec<Column>,
+    /// The primary key, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub primary_key: Option<PrimaryKey>,
+    /// Unique constraints (not counting unique indexes).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub uniques: Vec<UniqueConstraint>,
+    /// Indexes, unique or not.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub indexes: Vec<Index>,
+    /// Foreign keys.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub foreign_keys: Vec<ForeignKey>,
+    /// Check constraints.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub checks: Vec<Check>,
+    /// Table comment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    /// Model hint: the table's previous name (`renamed_from`). Not compared.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub renamed_from: Option<String>,
+}
+
+impl Table {
+    /// The schema-qualified name.
+    pub fn qualified_name(&self) -> QualifiedName {
+        QualifiedName { schema: self.schema.clone(), name: self.name.clone() }
+    }
+
+    /// The column with this name, if any.
+    pub fn column(&self, name: &str) -> Option<&Column> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+}
+
+/// One column.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Column {
+    /// Column name as stored in the database.
+    pub name: String,
+    /// The column's type.
+    #[serde(rename = "type")]
+    pub ty: ColumnType,
+    /// Whether NULL is allowed.
+    pub nullable: bool,
+    /// Server default as an SQL expression, in the dialect's normal form once normalized.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default: Option<String>,
+    /// Whether the database generates values (SERIAL/IDENTITY, AUTO_INCREMENT, SQLite rowid alias).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub auto_increment: bool,
+    /// Column comment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    /// Model hint: the column's previous name (`renamed_from`). Not compared.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub renamed_from: Option<String>,
+    /// Model hint: the SQL expression that fills existing rows when the column
+    /// becomes NOT NULL (`backfill`). Not compared.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backfill: Option<String>,
+}
+
+impl Column {
+    /// A nullable column of this type with no default, comment or hints.
+    pub fn new(name: impl Into<String>, ty: ColumnType) -> Self {
+        Self {
+            name: name.into(),
+            ty,
+            nullable: true,
+            default: None,
+            auto_increment: false,
+            comment: None,
+            renamed_from: None,
+            backfill: None,
+        }
+    }
+
+    /// True when the two columns describe the same database column (hints ignored).
+    pub fn same_definition(&self, other: &Column) -> bool {
+        self.name == other.name
+            && self.ty == other.ty
+            && self.nullable == other.nullable
+            && self.default == other.default
+            && self.auto_increment == other.auto_increment
+            && self.comment == other.comment
+    }
+}
+
+/// A column type, dialect-neutral where possible.
+///
+/// Models produce the logical variants; each dialect maps them to what it stores
+/// and introspection maps back, so that after normalization both sides agree.
+/// Anything else is kept verbatim in [`ColumnType::Custom`] (normalized spelling).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum ColumnType {
+    /// 16-bit integer.
+    SmallInt,
+    /// 32-bit integer.
+    Integer,
+    /// 64-bit integer.
+    BigInt,
+    /// Boolean.
+    Boolean,
+    /// 32-bit float.
+    Real,
+    /// 64-bit float.
+    Double,
+    /// Unbounded text.
+    Text,
+    /// Text of at most `length` characters.
+    Varchar {
+        /// Maximum length in characters.
+        length: u32,
+    },
+    /// Binary data.
+    Blob,
+    /// Calendar date.
+    Date,
+    /// Time of day.
+    Time,
+    /// Date and time without time zone.
+    Timestamp,
+    /// Date and time with time zone (UTC instant).
+    TimestampTz,
+    /// UUID.
+    Uuid,
+    /// JSON document.
+    Json,
+    /// Exact decimal number.
+    Decimal {
+        /// Total digits.
+        precision: u32,
+        /// Digits after the point.
+        scale: u32,
+    },
+    /// An enumeration: a PostgreSQL enum type, a MySQL ENUM, a CHECKed TEXT on SQLite.
+    Enum {
+        /// Type name (PostgreSQL type name; informative elsewhere).
+        name: String,
+        /// Schema of the PostgreSQL type, `None` for the default.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        schema: Option<String>,
+        /// The values, in order.
+        values: Vec<String>,
+    },
+    /// Any other type, spelled as the dialect spells it (normalized: lower case,
+    /// single spaces), e.g. `inet`, `text[]`, `mediumtext`.
+    Custom {
+        /// The SQL type text.
+        sql: String,
+    },
+}
+
+/// A (possibly composite) primary key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PrimaryKey {
+    /// Constraint name where the dialect keeps one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Column names in key order.
+    pub columns: Vec<String>,
+}
+
+/// A unique constraint over columns.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UniqueConstraint {
+    /// Constraint name.
+    pub name: String,
+    /// True when the user chose the name; it then takes part in matching.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub named: bool,
+    /// Column names in order.
+    pub columns: Vec<String>,
+}
+
+/// One key part of an index: a column or an expression.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IndexPart {
+    /// A plain column.
+    Column(String),
+    /// An SQL expression (normalized by the dialect).
+    Expression(String),
+}
+
+/// An index.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Index {
+    /// Index name.
+    pub name: String,
+    /// True when the user chose the name; it then takes part in matching.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub named: bool,
+    /// Key parts in order.
+    pub parts: Vec<IndexPart>,
+    /// Unique index.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unique: bool,
+    /// Partial index predicate (`WHERE ...`), normalized.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub predicate: Option<String>,
+    /// Access method where it is not the default (PostgreSQL `gin`, `hash`, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+}
+
+impl Index {
+    /// The column names of the key when it has no expressions.
+    pub fn column_names(&self) -> Option<Vec<&str>> {
+        self.parts
+            .iter()
+            .map(|p| match p {
+                IndexPart::Column(c) => Some(c.as_str()),
+                IndexPart::Expression(_) => None,
+            })
+            .collect()
+    }
+}
+
+/// What a foreign key does when the referenced row changes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FkAction {
+    /// NO ACTION (the default).
+    #[default]
+    NoAction,
+    /// RESTRICT.
+    Restrict,
+    /// CASCADE.
+    Cascade,
+    /// SET NULL.
+    SetNull,
+    /// SET DEFAULT.
+    SetDefault,
+}
+
+impl FkAction {
+    /// The SQL spelling.
+    pub fn sql(self) -> &'static str {
+        match self {
+            FkAction::NoAction => "NO ACTION",
+            FkAction::Restrict => "RESTRICT",
+            FkAction::Cascade => "CASCADE",
+            FkAction::SetNull => "SET NULL",
+            FkAction::SetDefault => "SET DEFAULT",
+        }
+    }
+
+    /// Parse a model attribute or catalog spelling (`cascade`, `SET NULL`, `set_null`, `a`/`c`/`n`/`r`/`d` PostgreSQL codes).
+    pub fn parse(s: &str) -> Option<FkAction> {
+        let norm = s.trim().to_ascii_lowercase().replace(['_', '-'], " ");
+        Some(match norm.as_str() {
+            "no action" | "noaction" | "a" => FkAction::NoAction,
+            "restrict" | "r" => FkAction::Restrict,
+            "cascade" | "c" => FkAction::Cascade,
+            "set null" | "setnull" | "n" => FkAction::SetNull,
+            "set default" | "setdefault" | "d" => FkAction::SetDefault,
+            _ => return None,
+        })
+    }
+}
+
+/// A foreign key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ForeignKey {
+    /// Constraint name.
+    pub name: String,
+    /// True when the user chose the name; it then takes part in matching.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub named: bool,
+    /// Referencing columns.
+    pub columns: Vec<String>,
+    /// Referenced table.
+    pub ref_table: QualifiedName,
+    /// Referenced columns.
+    pub ref_columns: Vec<String>,
+    /// ON DELETE action.
+    #[serde(default)]
+    pub on_delete: FkAction,
+    /// ON UPDATE action.
+    #[serde(default)]
+    pub on_update: FkAction,
+    /// DEFERRABLE INITIALLY DEFERRED (PostgreSQL).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub deferrable: bool,
+}
+
+/// A check constraint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Check {
+    /// Constraint name.
+    pub name: String,
+    /// True when the user chose the name; it then takes part in matching.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub named: bool,
+    /// The boolean SQL expression (normalized by the dialect).
+    pub expr: String,
+}
+
+/// A named enum type (PostgreSQL).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnumType {
+    /// Schema, `None` for the default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schema: Option<String>,
+    /// Type name.
+    pub name: String,
+    /// Values in order.
+    pub values: Vec<String>,
+}
+
+impl EnumType {
+    /// The schema-qualified name.
+    pub fn qualified_name(&self) -> QualifiedName {
+        QualifiedName { schema: self.schema.clone(), name: self.name.clone() }
+    }
+}

@@ -1,0 +1,99 @@
+//! The naming convention for constraints and indexes the models do not name.
+//!
+//! | object | name |
+//! | --- | --- |
+//! | primary key | `pk_<table>` |
+//! | index | `ix_<table>_<col>[_<col>...]` |
+//! | unique constraint | `uq_<table>_<col>[_<col>...]` |
+//! | foreign key | `fk_<table>_<col>[_<col>...]_<referenced table>` |
+//! | check constraint | `ck_<table>_<8 hex digits of a hash of the expression>` |
+//!
+//! An expression part of an index contributes `expr`. Names longer than
+//! [`MAX_NAME_LEN`] bytes (the smallest limit among the dialects, PostgreSQL's 63)
+//! are cut and end in `_` and 8 hex digits of a hash of the full name, so they stay
+//! unique, stable across runs and the same on every dialect.
+
+use crate::model::IndexPart;
+
+/// The longest identifier every supported dialect accepts (PostgreSQL: 63 bytes).
+pub const MAX_NAME_LEN: usize = 63;
+
+/// `pk_<table>`.
+pub fn primary_key(table: &str) -> String {
+    fit(format!("pk_{table}"))
+}
+
+/// `ix_<table>_<parts>`.
+pub fn index(table: &str, parts: &[IndexPart]) -> String {
+    let cols: Vec<&str> = parts
+        .iter()
+        .map(|p| match p {
+            IndexPart::Column(c) => c.as_str(),
+            IndexPart::Expression(_) => "expr",
+        })
+        .collect();
+    fit(format!("ix_{table}_{}", cols.join("_")))
+}
+
+/// `uq_<table>_<columns>`.
+pub fn unique(table: &str, columns: &[String]) -> String {
+    fit(format!("uq_{table}_{}", columns.join("_")))
+}
+
+/// `fk_<table>_<columns>_<referenced table>`.
+pub fn foreign_key(table: &str, columns: &[String], ref_table: &str) -> String {
+    fit(format!("fk_{table}_{}_{ref_table}", columns.join("_")))
+}
+
+/// `ck_<table>_<hash of expr>`.
+pub fn check(table: &str, expr: &str) -> String {
+    fit(format!("ck_{table}_{:08x}", fnv1a(expr.as_bytes())))
+}
+
+/// Cut a name to [`MAX_NAME_LEN`] bytes, keeping it unique with a hash suffix.
+pub fn fit(name: String) -> String {
+    if name.len() <= MAX_NAME_LEN {
+        return name;
+    }
+    let suffix = format!("_{:08x}", fnv1a(name.as_bytes()));
+    let mut cut = MAX_NAME_LEN - suffix.len();
+    while !name.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{}{suffix}", &name[..cut])
+}
+
+/// 32-bit FNV-1a: tiny, stable across platforms and Rust versions.
+pub fn fnv1a(bytes: &[u8]) -> u32 {
+    let mut h: u32 = 0x811c_9dc5;
+    for b in bytes {
+        h ^= u32::from(*b);
+        h = h.wrapping_mul(0x0100_0193);
+    }
+    h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_names_follow_the_convention() {
+        assert_eq!(
+            index("posts", &[IndexPart::Column("user_id".into()), IndexPart::Column("created_at".into())]),
+            "ix_posts_user_id_created_at"
+        );
+        assert_eq!(unique("users", &["email".into()]), "uq_users_email");
+        assert_eq!(foreign_key("posts", &["user_id".into()], "users"), "fk_posts_user_id_users");
+    }
+
+    #[test]
+    fn long_names_are_cut_with_a_stable_hash() {
+        let long = "t".repeat(80);
+        let a = unique(&long, &["c".into()]);
+        let b = unique(&long, &["d".into()]);
+        assert_eq!(a.len(), MAX_NAME_LEN);
+        assert_ne!(a, b);
+        assert_eq!(a, unique(&long, &["c".into()]));
+    }
+}
