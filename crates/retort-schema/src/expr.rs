@@ -225,6 +225,12 @@ fn plain_ident(s: &str) -> bool {
         && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }
 
+/// Words after which `(` opens a sub-expression, not an argument list.
+const KEYWORDS: &[&str] = &[
+    "and", "or", "not", "in", "is", "then", "else", "when", "case", "between", "like", "exists", "as",
+    "on", "where", "any", "all", "some", "array",
+];
+
 /// Print tokens in canonical form.
 pub fn render(toks: &[Token]) -> String {
     let mut out = String::new();
@@ -242,7 +248,8 @@ pub fn render(toks: &[Token]) -> String {
             (None, _) => false,
             (Some(Token::Punct(p)), _) if p == "(" || p == "." || p == "::" => false,
             (_, Token::Punct(p)) if p == ")" || p == "," || p == "." || p == "::" => false,
-            (Some(Token::Word(_)) | Some(Token::Ident(_)), Token::Punct(p)) if p == "(" => false,
+            (Some(Token::Word(w)), Token::Punct(p)) if p == "(" && !KEYWORDS.contains(&w.as_str()) => false,
+            (Some(Token::Ident(_)), Token::Punct(p)) if p == "(" => false,
             _ => true,
         };
         if glue {
