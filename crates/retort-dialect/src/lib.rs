@@ -144,6 +144,16 @@ pub trait Dialect: Send + Sync {
     /// requires it (e.g. dropping foreign keys before the tables they reference).
     fn render(&self, changes: &[Change]) -> Vec<Statement>;
 
+    /// Statements that open a revision's transaction (also printed by `upgrade --sql`).
+    fn begin_statements(&self) -> Vec<String> {
+        vec!["BEGIN".to_string()]
+    }
+
+    /// Statements that close a revision's transaction (also printed by `upgrade --sql`).
+    fn commit_statements(&self) -> Vec<String> {
+        vec!["COMMIT".to_string()]
+    }
+
     /// The DDL that creates the version table (if it does not exist) with columns
     /// `revision` (text, primary key), `checksum` (text), `applied_at` (text, UTC
     /// `YYYY-MM-DD HH:MM:SS`) and `duration_ms` (integer).
@@ -261,10 +271,36 @@ pub trait Driver: Send {
     /// Release the migration lock.
     fn unlock<'a>(&'a mut self, key: &'a str) -> BoxFuture<'a, Result<(), DbError>>;
 
-    /// The statement that starts a transaction for one revision
-    /// (`BEGIN`, or `BEGIN IMMEDIATE` on SQLite so writers queue up).
-    fn begin_sql(&self) -> &'static str {
-        "BEGIN"
+    /// Start the transaction of one revision. The default runs
+    /// [`Dialect::begin_statements`]; SQLite also turns foreign-key enforcement off
+    /// for table rebuilds.
+    fn begin(&mut self) -> BoxFuture<'_, Result<(), DbError>> {
+        Box::pin(async move {
+            for sql in self.dialect().begin_statements() {
+                self.execute(&sql).await?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Commit the transaction of one revision. SQLite first checks that no
+    /// foreign key is violated and fails (leaving the transaction open for
+    /// [`Driver::rollback`]) if one is.
+    fn commit(&mut self) -> BoxFuture<'_, Result<(), DbError>> {
+        Box::pin(async move {
+            for sql in self.dialect().commit_statements() {
+                self.execute(&sql).await?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Roll back the transaction of one revision.
+    fn rollback(&mut self) -> BoxFuture<'_, Result<(), DbError>> {
+        Box::pin(async move {
+            self.execute("ROLLBACK").await?;
+            Ok(())
+        })
     }
 }
 
