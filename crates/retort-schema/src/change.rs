@@ -8,11 +8,12 @@
 use serde::{Deserialize, Serialize};
 
 use crate::model::{
-    Check, Column, EnumType, ForeignKey, Index, PrimaryKey, QualifiedName, Table,
-    UniqueConstraint,
+    Check, Column, EnumType, ForeignKey, Index, PrimaryKey, QualifiedName, Table, UniqueConstraint,
 };
 
 /// One schema-level operation.
+// Plans hold a handful of changes; boxing the table diff would only add noise.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "op")]
 pub enum Change {
@@ -157,16 +158,27 @@ impl Change {
     /// The change that undoes this one.
     pub fn reverse(&self) -> Change {
         match self {
-            Change::CreateEnum { enum_type } => Change::DropEnum { enum_type: enum_type.clone() },
-            Change::DropEnum { enum_type } => Change::CreateEnum { enum_type: enum_type.clone() },
+            Change::CreateEnum { enum_type } => Change::DropEnum {
+                enum_type: enum_type.clone(),
+            },
+            Change::DropEnum { enum_type } => Change::CreateEnum {
+                enum_type: enum_type.clone(),
+            },
             Change::AlterEnum { from, to, columns } => Change::AlterEnum {
                 from: to.clone(),
                 to: from.clone(),
                 columns: columns.clone(),
             },
-            Change::CreateTable { table } => Change::DropTable { table: table.clone() },
-            Change::DropTable { table } => Change::CreateTable { table: table.clone() },
-            Change::RenameTable { from, to } => Change::RenameTable { from: to.clone(), to: from.clone() },
+            Change::CreateTable { table } => Change::DropTable {
+                table: table.clone(),
+            },
+            Change::DropTable { table } => Change::CreateTable {
+                table: table.clone(),
+            },
+            Change::RenameTable { from, to } => Change::RenameTable {
+                from: to.clone(),
+                to: from.clone(),
+            },
             Change::AlterTable(d) => Change::AlterTable(d.reverse()),
         }
     }
@@ -174,8 +186,12 @@ impl Change {
     /// A short human description, e.g. `add column users.phone`.
     pub fn describe(&self) -> String {
         match self {
-            Change::CreateEnum { enum_type } => format!("create enum type {}", enum_type.qualified_name()),
-            Change::DropEnum { enum_type } => format!("drop enum type {}", enum_type.qualified_name()),
+            Change::CreateEnum { enum_type } => {
+                format!("create enum type {}", enum_type.qualified_name())
+            }
+            Change::DropEnum { enum_type } => {
+                format!("drop enum type {}", enum_type.qualified_name())
+            }
             Change::AlterEnum { from, to, .. } => format!(
                 "change values of enum type {}: [{}] -> [{}]",
                 from.qualified_name(),
@@ -187,7 +203,11 @@ impl Change {
             Change::RenameTable { from, to } => format!("rename table {from} to {to}"),
             Change::AlterTable(d) => {
                 let t = d.to.qualified_name();
-                d.changes.iter().map(|c| c.describe(&t)).collect::<Vec<_>>().join("\n")
+                d.changes
+                    .iter()
+                    .map(|c| c.describe(&t))
+                    .collect::<Vec<_>>()
+                    .join("\n")
             }
         }
     }
@@ -196,7 +216,10 @@ impl Change {
     pub fn is_destructive(&self) -> bool {
         match self {
             Change::DropTable { .. } => true,
-            Change::AlterTable(d) => d.changes.iter().any(|c| matches!(c, TableChange::DropColumn { .. })),
+            Change::AlterTable(d) => d
+                .changes
+                .iter()
+                .any(|c| matches!(c, TableChange::DropColumn { .. })),
             _ => false,
         }
     }
@@ -208,7 +231,12 @@ impl TableDiff {
         TableDiff {
             from: self.to.clone(),
             to: self.from.clone(),
-            changes: self.changes.iter().rev().map(TableChange::reverse).collect(),
+            changes: self
+                .changes
+                .iter()
+                .rev()
+                .map(TableChange::reverse)
+                .collect(),
         }
     }
 }
@@ -217,20 +245,52 @@ impl TableChange {
     /// The change that undoes this one.
     pub fn reverse(&self) -> TableChange {
         match self {
-            TableChange::AddColumn { column } => TableChange::DropColumn { column: column.clone() },
-            TableChange::DropColumn { column } => TableChange::AddColumn { column: column.clone() },
-            TableChange::RenameColumn { from, to } => TableChange::RenameColumn { from: to.clone(), to: from.clone() },
-            TableChange::AlterColumn { from, to } => TableChange::AlterColumn { from: to.clone(), to: from.clone() },
-            TableChange::SetPrimaryKey { from, to } => TableChange::SetPrimaryKey { from: to.clone(), to: from.clone() },
-            TableChange::AddUnique { unique } => TableChange::DropUnique { unique: unique.clone() },
-            TableChange::DropUnique { unique } => TableChange::AddUnique { unique: unique.clone() },
-            TableChange::AddIndex { index } => TableChange::DropIndex { index: index.clone() },
-            TableChange::DropIndex { index } => TableChange::AddIndex { index: index.clone() },
-            TableChange::AddForeignKey { foreign_key } => TableChange::DropForeignKey { foreign_key: foreign_key.clone() },
-            TableChange::DropForeignKey { foreign_key } => TableChange::AddForeignKey { foreign_key: foreign_key.clone() },
-            TableChange::AddCheck { check } => TableChange::DropCheck { check: check.clone() },
-            TableChange::DropCheck { check } => TableChange::AddCheck { check: check.clone() },
-            TableChange::SetComment { from, to } => TableChange::SetComment { from: to.clone(), to: from.clone() },
+            TableChange::AddColumn { column } => TableChange::DropColumn {
+                column: column.clone(),
+            },
+            TableChange::DropColumn { column } => TableChange::AddColumn {
+                column: column.clone(),
+            },
+            TableChange::RenameColumn { from, to } => TableChange::RenameColumn {
+                from: to.clone(),
+                to: from.clone(),
+            },
+            TableChange::AlterColumn { from, to } => TableChange::AlterColumn {
+                from: to.clone(),
+                to: from.clone(),
+            },
+            TableChange::SetPrimaryKey { from, to } => TableChange::SetPrimaryKey {
+                from: to.clone(),
+                to: from.clone(),
+            },
+            TableChange::AddUnique { unique } => TableChange::DropUnique {
+                unique: unique.clone(),
+            },
+            TableChange::DropUnique { unique } => TableChange::AddUnique {
+                unique: unique.clone(),
+            },
+            TableChange::AddIndex { index } => TableChange::DropIndex {
+                index: index.clone(),
+            },
+            TableChange::DropIndex { index } => TableChange::AddIndex {
+                index: index.clone(),
+            },
+            TableChange::AddForeignKey { foreign_key } => TableChange::DropForeignKey {
+                foreign_key: foreign_key.clone(),
+            },
+            TableChange::DropForeignKey { foreign_key } => TableChange::AddForeignKey {
+                foreign_key: foreign_key.clone(),
+            },
+            TableChange::AddCheck { check } => TableChange::DropCheck {
+                check: check.clone(),
+            },
+            TableChange::DropCheck { check } => TableChange::AddCheck {
+                check: check.clone(),
+            },
+            TableChange::SetComment { from, to } => TableChange::SetComment {
+                from: to.clone(),
+                to: from.clone(),
+            },
         }
     }
 
@@ -243,10 +303,18 @@ impl TableChange {
             TableChange::AlterColumn { from, to } => {
                 let mut what = Vec::new();
                 if from.ty != to.ty {
-                    what.push(format!("type {} -> {}", type_label(&from.ty), type_label(&to.ty)));
+                    what.push(format!(
+                        "type {} -> {}",
+                        type_label(&from.ty),
+                        type_label(&to.ty)
+                    ));
                 }
                 if from.nullable != to.nullable {
-                    what.push(if to.nullable { "nullable".to_string() } else { "not null".to_string() });
+                    what.push(if to.nullable {
+                        "nullable".to_string()
+                    } else {
+                        "not null".to_string()
+                    });
                 }
                 if from.default != to.default {
                     what.push(format!(
@@ -256,7 +324,10 @@ impl TableChange {
                     ));
                 }
                 if from.auto_increment != to.auto_increment {
-                    what.push(format!("auto increment {} -> {}", from.auto_increment, to.auto_increment));
+                    what.push(format!(
+                        "auto increment {} -> {}",
+                        from.auto_increment, to.auto_increment
+                    ));
                 }
                 if from.comment != to.comment {
                     what.push("comment".to_string());
@@ -265,11 +336,23 @@ impl TableChange {
             }
             TableChange::SetPrimaryKey { from, to } => format!(
                 "primary key of {t}: ({}) -> ({})",
-                from.as_ref().map(|p| p.columns.join(", ")).unwrap_or_default(),
-                to.as_ref().map(|p| p.columns.join(", ")).unwrap_or_default()
+                from.as_ref()
+                    .map(|p| p.columns.join(", "))
+                    .unwrap_or_default(),
+                to.as_ref()
+                    .map(|p| p.columns.join(", "))
+                    .unwrap_or_default()
             ),
-            TableChange::AddUnique { unique } => format!("add unique {} on {t} ({})", unique.name, unique.columns.join(", ")),
-            TableChange::DropUnique { unique } => format!("drop unique {} on {t} ({})", unique.name, unique.columns.join(", ")),
+            TableChange::AddUnique { unique } => format!(
+                "add unique {} on {t} ({})",
+                unique.name,
+                unique.columns.join(", ")
+            ),
+            TableChange::DropUnique { unique } => format!(
+                "drop unique {} on {t} ({})",
+                unique.name,
+                unique.columns.join(", ")
+            ),
             TableChange::AddIndex { index } => format!("add index {} on {t}", index.name),
             TableChange::DropIndex { index } => format!("drop index {} on {t}", index.name),
             TableChange::AddForeignKey { foreign_key } => format!(
@@ -279,8 +362,12 @@ impl TableChange {
                 foreign_key.ref_table,
                 foreign_key.ref_columns.join(", ")
             ),
-            TableChange::DropForeignKey { foreign_key } => format!("drop foreign key {} on {t}", foreign_key.name),
-            TableChange::AddCheck { check } => format!("add check {} on {t}: {}", check.name, check.expr),
+            TableChange::DropForeignKey { foreign_key } => {
+                format!("drop foreign key {} on {t}", foreign_key.name)
+            }
+            TableChange::AddCheck { check } => {
+                format!("add check {} on {t}: {}", check.name, check.expr)
+            }
             TableChange::DropCheck { check } => format!("drop check {} on {t}", check.name),
             TableChange::SetComment { .. } => format!("comment on table {t}"),
         }

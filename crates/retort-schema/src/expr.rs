@@ -41,7 +41,9 @@ pub fn tokenize(sql: &str) -> Vec<Token> {
                 i += 1;
             }
             i += 2;
-        } else if c == '\'' || ((c == 'E' || c == 'e' || c == 'N' || c == 'n') && chars.get(i + 1) == Some(&'\'')) {
+        } else if c == '\''
+            || ((c == 'E' || c == 'e' || c == 'N' || c == 'n') && chars.get(i + 1) == Some(&'\''))
+        {
             if c != '\'' {
                 i += 1;
             }
@@ -86,18 +88,26 @@ pub fn tokenize(sql: &str) -> Vec<Token> {
                 i += 1;
             }
             out.push(Token::Ident(s));
-        } else if c.is_ascii_digit() || (c == '.' && chars.get(i + 1).is_some_and(|d| d.is_ascii_digit())) {
+        } else if c.is_ascii_digit()
+            || (c == '.' && chars.get(i + 1).is_some_and(|d| d.is_ascii_digit()))
+        {
             let start = i;
             while i < chars.len() && (chars[i].is_ascii_alphanumeric() || chars[i] == '.') {
                 i += 1;
             }
-            out.push(Token::Number(normalize_number(&chars[start..i].iter().collect::<String>())));
+            out.push(Token::Number(normalize_number(
+                &chars[start..i].iter().collect::<String>(),
+            )));
         } else if c.is_alphanumeric() || c == '_' || c == '$' {
             let start = i;
-            while i < chars.len() && (chars[i].is_alphanumeric() || chars[i] == '_' || chars[i] == '$') {
+            while i < chars.len()
+                && (chars[i].is_alphanumeric() || chars[i] == '_' || chars[i] == '$')
+            {
                 i += 1;
             }
-            out.push(Token::Word(chars[start..i].iter().collect::<String>().to_lowercase()));
+            out.push(Token::Word(
+                chars[start..i].iter().collect::<String>().to_lowercase(),
+            ));
         } else {
             let two: String = chars[i..(i + 2).min(chars.len())].iter().collect();
             if ["::", "<=", ">=", "<>", "!=", "||", "->", "~~"].contains(&two.as_str()) {
@@ -121,7 +131,11 @@ pub fn tokenize(sql: &str) -> Vec<Token> {
 fn normalize_number(n: &str) -> String {
     if n.contains('.') && !n.contains(['e', 'E']) {
         let t = n.trim_end_matches('0').trim_end_matches('.');
-        if t.is_empty() { "0".into() } else { t.to_string() }
+        if t.is_empty() {
+            "0".into()
+        } else {
+            t.to_string()
+        }
     } else {
         n.to_string()
     }
@@ -142,7 +156,10 @@ fn strip_literal_casts(toks: &mut Vec<Token>) {
     while i < toks.len() {
         if toks[i] == Token::Punct("::".into())
             && i > 0
-            && matches!(toks[i - 1], Token::Str(_) | Token::Number(_) | Token::Punct(_) | Token::Word(_))
+            && matches!(
+                toks[i - 1],
+                Token::Str(_) | Token::Number(_) | Token::Punct(_) | Token::Word(_)
+            )
             && (matches!(toks[i - 1], Token::Str(_) | Token::Number(_))
                 || matches!(&toks[i - 1], Token::Word(w) if w == "null" || w == "true" || w == "false"))
         {
@@ -160,7 +177,9 @@ fn strip_literal_casts(toks: &mut Vec<Token>) {
                 }
                 j += 1;
             }
-            while toks.get(j) == Some(&Token::Punct("[".into())) && toks.get(j + 1) == Some(&Token::Punct("]".into())) {
+            while toks.get(j) == Some(&Token::Punct("[".into()))
+                && toks.get(j + 1) == Some(&Token::Punct("]".into()))
+            {
                 j += 2;
             }
             toks.drain(i..j.min(toks.len()));
@@ -227,8 +246,8 @@ fn plain_ident(s: &str) -> bool {
 
 /// Words after which `(` opens a sub-expression, not an argument list.
 const KEYWORDS: &[&str] = &[
-    "and", "or", "not", "in", "is", "then", "else", "when", "case", "between", "like", "exists", "as",
-    "on", "where", "any", "all", "some", "array",
+    "and", "or", "not", "in", "is", "then", "else", "when", "case", "between", "like", "exists",
+    "as", "on", "where", "any", "all", "some", "array",
 ];
 
 /// Print tokens in canonical form.
@@ -248,7 +267,11 @@ pub fn render(toks: &[Token]) -> String {
             (None, _) => false,
             (Some(Token::Punct(p)), _) if p == "(" || p == "." || p == "::" => false,
             (_, Token::Punct(p)) if p == ")" || p == "," || p == "." || p == "::" => false,
-            (Some(Token::Word(w)), Token::Punct(p)) if p == "(" && !KEYWORDS.contains(&w.as_str()) => false,
+            (Some(Token::Word(w)), Token::Punct(p))
+                if p == "(" && !KEYWORDS.contains(&w.as_str()) =>
+            {
+                false
+            }
             (Some(Token::Ident(_)), Token::Punct(p)) if p == "(" => false,
             _ => true,
         };
@@ -267,7 +290,10 @@ mod tests {
 
     #[test]
     fn spelling_does_not_count() {
-        assert_eq!(normalize("CURRENT_TIMESTAMP"), normalize("current_timestamp"));
+        assert_eq!(
+            normalize("CURRENT_TIMESTAMP"),
+            normalize("current_timestamp")
+        );
         assert_eq!(normalize("(FALSE)"), normalize("false"));
         assert_eq!(normalize("'x'::character varying"), normalize("'x'"));
         assert_eq!(normalize("(\"age\" >= 0)"), normalize("age>=0"));

@@ -42,7 +42,10 @@ pub struct QualifiedName {
 impl QualifiedName {
     /// A name in the default schema.
     pub fn new(name: impl Into<String>) -> Self {
-        Self { schema: None, name: name.into() }
+        Self {
+            schema: None,
+            name: name.into(),
+        }
     }
 }
 
@@ -91,7 +94,10 @@ pub struct Table {
 impl Table {
     /// The schema-qualified name.
     pub fn qualified_name(&self) -> QualifiedName {
-        QualifiedName { schema: self.schema.clone(), name: self.name.clone() }
+        QualifiedName {
+            schema: self.schema.clone(),
+            name: self.name.clone(),
+        }
     }
 
     /// The column with this name, if any.
@@ -381,6 +387,9 @@ pub struct EnumType {
 impl EnumType {
     /// The schema-qualified name.
     pub fn qualified_name(&self) -> QualifiedName {
-        QualifiedName { schema: self.schema.clone(), name: self.name.clone() }
+        QualifiedName {
+            schema: self.schema.clone(),
+            name: self.name.clone(),
+        }
     }
 }

@@ -80,11 +80,20 @@ mod tests {
     #[test]
     fn short_names_follow_the_convention() {
         assert_eq!(
-            index("posts", &[IndexPart::Column("user_id".into()), IndexPart::Column("created_at".into())]),
+            index(
+                "posts",
+                &[
+                    IndexPart::Column("user_id".into()),
+                    IndexPart::Column("created_at".into())
+                ]
+            ),
             "ix_posts_user_id_created_at"
         );
         assert_eq!(unique("users", &["email".into()]), "uq_users_email");
-        assert_eq!(foreign_key("posts", &["user_id".into()], "users"), "fk_posts_user_id_users");
+        assert_eq!(
+            foreign_key("posts", &["user_id".into()], "users"),
+            "fk_posts_user_id_users"
+        );
     }
 
     #[test]
