@@ -1,0 +1,306 @@
+//! Reading a live schema from PostgreSQL's system catalogs.
+//!
+//! Six queries, whatever the number of tables: the default schema, then tables,
+//! columns, constraints, indexes and enum types of every schema in scope, each in
+//! one bulk query over `pg_catalog` (see the `Q_*` constants). The rows are put
+//! together in memory and passed through the same normal form as the models
+//! ([`crate::normalize`]), so a schema created from `render(normalize(M))` reads
+//! back as exactly `normalize(M)`.
+//!
+//! Tables of the connection's default schema (`current_schema()`) get `schema: None`,
+//! others `Some(name)`. Partitions are skipped (their parent is read). Indexes that
+//! back a primary key, unique or exclusion constraint are not reported as indexes.
+//! Types retort has no logical variant for are reported as `Custom` with their
+//! `format_type()` spelling, never as an error.
+
+use std::collections::BTreeMap;
+
+use retort_dialect::{DbError, Scope};
+use retort_schema::{
+    Column, ColumnType, EnumType, Index, IndexPart, PrimaryKey, QualifiedName, Schema, Table,
+};
+use sqlx::{PgConnection, Row};
+
+use crate::normalize::{self as norm};
+use crate::types;
+
+/// The schema unqualified names resolve to.
+pub const Q_DEFAULT_SCHEMA: &str = "SELECT current_schema()::text";
+
+/// Tables with their comments.
+pub const Q_TABLES: &str = "\
+SELECT c.oid::int8, n.nspname::text, c.relname::text, obj_description(c.oid, 'pg_class')
+FROM pg_catalog.pg_class c
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND n.nspname = ANY($1)
+ORDER BY n.nspname, c.relname";
+
+/// Columns: type, nullability, default, identity, owned sequence (serial), comment, enum values.
+pub const Q_COLUMNS: &str = "\
+SELECT a.attrelid::int8, a.attname::text, format_type(a.atttypid, a.atttypmod), a.attnotnull,
+       pg_get_expr(d.adbin, d.adrelid), a.attidentity::text, col_description(a.attrelid, a.attnum),
+       t.typtype::text, tn.nspname::text, t.typname::text,
+       CASE WHEN t.typtype = 'e' THEN ARRAY(SELECT e.enumlabel::text FROM pg_catalog.pg_enum e
+                                            WHERE e.enumtypid = t.oid ORDER BY e.enumsortorder)
+            ELSE ARRAY[]::text[] END,
+       EXISTS (SELECT 1 FROM pg_catalog.pg_depend dep
+               JOIN pg_catalog.pg_class s ON s.oid = dep.objid AND s.relkind = 'S'
+               WHERE dep.classid = 'pg_catalog.pg_class'::regclass AND dep.refobjid = a.attrelid
+                 AND dep.refobjsubid = a.attnum AND dep.deptype = 'a')
+FROM pg_catalog.pg_attribute a
+JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
+JOIN pg_catalog.pg_namespace tn ON tn.oid = t.typnamespace
+LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND n.nspname = ANY($1)
+  AND a.attnum > 0 AND NOT a.attisdropped
+ORDER BY a.attrelid, a.attnum";
+
+/// Primary keys, unique, foreign key and check constraints.
+pub const Q_CONSTRAINTS: &str = "\
+SELECT co.conrelid::int8, co.conname::text, co.contype::text,
+       ARRAY(SELECT a.attname::text FROM unnest(co.conkey) WITH ORDINALITY AS k(num, ord)
+             JOIN pg_catalog.pg_attribute a ON a.attrelid = co.conrelid AND a.attnum = k.num ORDER BY k.ord),
+       fn.nspname::text, fc.relname::text,
+       ARRAY(SELECT a.attname::text FROM unnest(co.confkey) WITH ORDINALITY AS k(num, ord)
+             JOIN pg_catalog.pg_attribute a ON a.attrelid = co.confrelid AND a.attnum = k.num ORDER BY k.ord),
+       co.confdeltype::text, co.confupdtype::text, co.condeferrable AND co.condeferred,
+       CASE WHEN co.contype = 'c' THEN pg_get_constraintdef(co.oid, true) END
+FROM pg_catalog.pg_constraint co
+JOIN pg_catalog.pg_class c ON c.oid = co.conrelid
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_catalog.pg_class fc ON fc.oid = co.confrelid
+LEFT JOIN pg_catalog.pg_namespace fn ON fn.oid = fc.relnamespace
+WHERE co.contype IN ('p', 'u', 'f', 'c') AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+  AND n.nspname = ANY($1)
+ORDER BY co.conrelid, co.conname";
+
+/// Indexes not backing a constraint. Each key part is `c<column>` or `e<expression>`.
+pub const Q_INDEXES: &str = "\
+SELECT i.indrelid::int8, ic.relname::text, i.indisunique, am.amname::text,
+       ARRAY(SELECT CASE WHEN i.indkey[k.n - 1] <> 0 THEN 'c' || a.attname::text
+                         ELSE 'e' || pg_get_indexdef(i.indexrelid, k.n, true) END
+             FROM generate_series(1, i.indnkeyatts::int) AS k(n)
+             LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[k.n - 1]
+             ORDER BY k.n),
+       pg_get_expr(i.indpred, i.indrelid, true)
+FROM pg_catalog.pg_index i
+JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+JOIN pg_catalog.pg_class c ON c.oid = i.indrelid
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_catalog.pg_am am ON am.oid = ic.relam
+WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND n.nspname = ANY($1)
+  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint co
+                  WHERE co.conindid = i.indexrelid AND co.conrelid = i.indrelid AND co.contype IN ('p', 'u', 'x'))
+ORDER BY i.indrelid, ic.relname";
+
+/// Enum types with their values in order.
+pub const Q_ENUMS: &str = "\
+SELECT n.nspname::text, t.typname::text,
+       ARRAY(SELECT e.enumlabel::text FROM pg_catalog.pg_enum e WHERE e.enumtypid = t.oid ORDER BY e.enumsortorder)
+FROM pg_catalog.pg_type t
+JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
+WHERE t.typtype = 'e' AND n.nspname = ANY($1)
+ORDER BY 1, 2";
+
+fn catalog_error(what: &str, sql: &str, e: sqlx::Error) -> DbError {
+    DbError::query(
+        format!("reading {what} from the PostgreSQL catalog failed: {e}"),
+        sql,
+    )
+}
+
+/// Read every table, column, constraint, index and enum type in scope.
+pub async fn introspect(conn: &mut PgConnection, scope: &Scope) -> Result<Schema, DbError> {
+    let default_schema: Option<String> = sqlx::query_scalar(Q_DEFAULT_SCHEMA)
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(|e| catalog_error("the default schema", Q_DEFAULT_SCHEMA, e))?;
+    let default_schema = default_schema.ok_or_else(|| {
+        DbError::query(
+            "the connection has no default schema (search_path names no existing schema): set search_path or create the schema",
+            Q_DEFAULT_SCHEMA,
+        )
+    })?;
+    let mut schemas = vec![default_schema.clone()];
+    for s in &scope.schemas {
+        if !schemas.contains(s) {
+            schemas.push(s.clone());
+        }
+    }
+    let schema_of = |s: String| if s == default_schema { None } else { Some(s) };
+
+    let mut tables: BTreeMap<i64, Table> = BTreeMap::new();
+    let rows = fetch(conn, Q_TABLES, &schemas, "tables").await?;
+    for r in rows {
+        let name: String = get(&r, 2, Q_TABLES)?;
+        if scope.is_excluded(&name) {
+            continue;
+        }
+        let table = Table {
+            schema: schema_of(get(&r, 1, Q_TABLES)?),
+            name,
+            comment: norm::normalize_comment(get::<Option<String>>(&r, 3, Q_TABLES)?.as_deref()),
+            ..Table::default()
+        };
+        tables.insert(get(&r, 0, Q_TABLES)?, table);
+    }
+
+    let mut enums: BTreeMap<QualifiedName, EnumType> = BTreeMap::new();
+    for r in fetch(conn, Q_ENUMS, &schemas, "enum types").await? {
+        let e = EnumType {
+            schema: schema_of(get(&r, 0, Q_ENUMS)?),
+            name: get(&r, 1, Q_ENUMS)?,
+            values: get(&r, 2, Q_ENUMS)?,
+        };
+        enums.insert(e.qualified_name(), e);
+    }
+
+    for r in fetch(conn, Q_COLUMNS, &schemas, "columns").await? {
+        let Some(table) = tables.get_mut(&get::<i64>(&r, 0, Q_COLUMNS)?) else {
+            continue;
+        };
+        let name: String = get(&r, 1, Q_COLUMNS)?;
+        let format: String = get(&r, 2, Q_COLUMNS)?;
+        let not_null: bool = get(&r, 3, Q_COLUMNS)?;
+        let default: Option<String> = get(&r, 4, Q_COLUMNS)?;
+        let identity: String = get(&r, 5, Q_COLUMNS)?;
+        let comment: Option<String> = get(&r, 6, Q_COLUMNS)?;
+        let typtype: String = get(&r, 7, Q_COLUMNS)?;
+        let owns_sequence: bool = get(&r, 11, Q_COLUMNS)?;
+        let ty = if typtype == "e" {
+            let e = EnumType {
+                schema: schema_of(get(&r, 8, Q_COLUMNS)?),
+                name: get(&r, 9, Q_COLUMNS)?,
+                values: get(&r, 10, Q_COLUMNS)?,
+            };
+            let ty = ColumnType::Enum {
+                name: e.name.clone(),
+                schema: e.schema.clone(),
+                values: e.values.clone(),
+            };
+            enums.entry(e.qualified_name()).or_insert(e);
+            ty
+        } else {
+            types::from_sql(&format).ty
+        };
+        let serial = owns_sequence
+            && default
+                .as_deref()
+                .is_some_and(|d| d.starts_with("nextval("));
+        let auto_increment = !identity.is_empty() || serial;
+        let default = if auto_increment {
+            None
+        } else {
+            norm::normalize_default(default.as_deref())
+        };
+        table.columns.push(Column {
+            name,
+            ty,
+            nullable: !not_null,
+            default,
+            auto_increment,
+            comment: norm::normalize_comment(comment.as_deref()),
+            renamed_from: None,
+            backfill: None,
+        });
+    }
+
+    for r in fetch(conn, Q_CONSTRAINTS, &schemas, "constraints").await? {
+        let Some(table) = tables.get_mut(&get::<i64>(&r, 0, Q_CONSTRAINTS)?) else {
+            continue;
+        };
+        let name: String = get(&r, 1, Q_CONSTRAINTS)?;
+        let kind: String = get(&r, 2, Q_CONSTRAINTS)?;
+        let columns: Vec<String> = get(&r, 3, Q_CONSTRAINTS)?;
+        match kind.as_str() {
+            "p" => {
+                table.primary_key = Some(PrimaryKey {
+                    name: None,
+                    columns,
+                })
+            }
+            "u" => table.uniques.push(norm::unique(name, columns)),
+            "f" => {
+                let ref_schema: Option<String> = get(&r, 4, Q_CONSTRAINTS)?;
+                let ref_name: Option<String> = get(&r, 5, Q_CONSTRAINTS)?;
+                let ref_table = QualifiedName {
+                    schema: ref_schema.and_then(schema_of),
+                    name: ref_name.unwrap_or_default(),
+                };
+                let on_delete: String = get(&r, 7, Q_CONSTRAINTS)?;
+                let on_update: String = get(&r, 8, Q_CONSTRAINTS)?;
+                table.foreign_keys.push(norm::foreign_key(
+                    name,
+                    columns,
+                    ref_table,
+                    get(&r, 6, Q_CONSTRAINTS)?,
+                    &on_delete,
+                    &on_update,
+                    get(&r, 9, Q_CONSTRAINTS)?,
+                ));
+            }
+            _ => {
+                let def: Option<String> = get(&r, 10, Q_CONSTRAINTS)?;
+                table.checks.push(norm::check_from_def(
+                    name,
+                    def.as_deref().unwrap_or_default(),
+                ));
+            }
+        }
+    }
+
+    for r in fetch(conn, Q_INDEXES, &schemas, "indexes").await? {
+        let Some(table) = tables.get_mut(&get::<i64>(&r, 0, Q_INDEXES)?) else {
+            continue;
+        };
+        let raw_parts: Vec<String> = get(&r, 4, Q_INDEXES)?;
+        let parts = raw_parts
+            .into_iter()
+            .map(|p| match p.strip_prefix('c') {
+                Some(col) => IndexPart::Column(col.to_string()),
+                None => IndexPart::Expression(p.get(1..).unwrap_or_default().to_string()),
+            })
+            .collect();
+        table.indexes.push(Index {
+            name: get(&r, 1, Q_INDEXES)?,
+            named: false,
+            parts,
+            unique: get(&r, 2, Q_INDEXES)?,
+            predicate: get(&r, 5, Q_INDEXES)?,
+            method: Some(get(&r, 3, Q_INDEXES)?),
+        });
+    }
+
+    let mut out: Vec<Table> = tables.into_values().collect();
+    for t in &mut out {
+        norm::normalize_table_parts(t);
+    }
+    out.sort_by_key(|t| t.qualified_name());
+    Ok(Schema {
+        tables: out,
+        enums: enums.into_values().collect(),
+    })
+}
+
+async fn fetch(
+    conn: &mut PgConnection,
+    sql: &'static str,
+    schemas: &[String],
+    what: &str,
+) -> Result<Vec<sqlx::postgres::PgRow>, DbError> {
+    sqlx::query(sql)
+        .bind(schemas)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(|e| catalog_error(what, sql, e))
+}
+
+fn get<'r, T>(row: &'r sqlx::postgres::PgRow, i: usize, sql: &str) -> Result<T, DbError>
+where
+    T: sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres>,
+{
+    row.try_get(i)
+        .map_err(|e| DbError::query(format!("unexpected catalog value in column {i}: {e}"), sql))
+}

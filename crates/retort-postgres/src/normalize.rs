@@ -1,0 +1,325 @@
+//! The normal form of a schema on PostgreSQL: exactly what introspection reports.
+//!
+//! Rules (applied by [`normalize_schema`] to models, and by introspection to what it reads):
+//! * types through [`crate::types::from_sql`]; `serial` spellings become auto-increment;
+//! * auto-increment columns are identity columns: NOT NULL, no default;
+//! * primary key columns are NOT NULL; primary key names are not compared (always `None`);
+//! * defaults, checks, index expressions and predicates through [`crate::expr::normalize`];
+//!   `DEFAULT NULL` is no default; empty comments are no comment;
+//! * an index part whose expression is a bare column becomes a column part;
+//!   the `btree` method is the default (`None`);
+//! * `named` is recomputed from the name: an item whose name is the one the naming
+//!   convention gives is unnamed, any other name is the user's;
+//! * the schema `public` is the default schema (`None`); models should not name the
+//!   connection's default schema if it is not `public`;
+//! * every enum type used by a column is listed in `enums` (once);
+//! * tables, constraints, indexes and enum types are sorted by name, so the order of
+//!   declarations does not count (column order does).
+
+use std::collections::BTreeMap;
+
+use retort_dialect::NormalizeError;
+use retort_schema::{
+    Check, ColumnType, EnumType, ForeignKey, Index, IndexPart, QualifiedName, Schema, Table,
+    UniqueConstraint, naming,
+};
+
+use crate::{MAX_IDENT_LEN, expr, types};
+
+/// The schema PostgreSQL uses by default; treated as `None` in models.
+pub const DEFAULT_SCHEMA: &str = "public";
+
+/// Normalize a model schema (see the module documentation).
+pub fn normalize_schema(schema: &Schema) -> Result<Schema, Vec<NormalizeError>> {
+    let mut errors = Vec::new();
+    let mut enums: BTreeMap<QualifiedName, EnumType> = BTreeMap::new();
+    for e in &schema.enums {
+        let e = EnumType {
+            schema: schema_name(&e.schema),
+            name: e.name.clone(),
+            values: e.values.clone(),
+        };
+        check_len(&mut errors, &format!("enum type \"{}\"", e.name), &e.name);
+        enums.insert(e.qualified_name(), e);
+    }
+    let mut tables = Vec::new();
+    for t in &schema.tables {
+        let mut t = t.clone();
+        t.schema = schema_name(&t.schema);
+        let what = format!("table \"{}\"", t.qualified_name());
+        check_len(&mut errors, &what, &t.name);
+        for c in &mut t.columns {
+            check_len(
+                &mut errors,
+                &format!("{what}, column \"{}\"", c.name),
+                &c.name,
+            );
+            match &c.ty {
+                ColumnType::Custom { sql } => {
+                    let parsed = types::from_sql(sql);
+                    c.ty = parsed.ty;
+                    c.auto_increment |= parsed.serial;
+                }
+                ColumnType::Enum {
+                    name,
+                    schema,
+                    values,
+                } => {
+                    let e = EnumType {
+                        schema: schema_name(schema),
+                        name: name.clone(),
+                        values: values.clone(),
+                    };
+                    c.ty = ColumnType::Enum {
+                        name: e.name.clone(),
+                        schema: e.schema.clone(),
+                        values: e.values.clone(),
+                    };
+                    match enums.get(&e.qualified_name()) {
+                        Some(known) if known.values != e.values => errors.push(NormalizeError {
+                            object: format!("{what}, column \"{}\"", c.name),
+                            message: format!(
+                                "enum type \"{}\" is declared twice with different values: [{}] and [{}]",
+                                e.name,
+                                known.values.join(", "),
+                                e.values.join(", ")
+                            ),
+                        }),
+                        Some(_) => {}
+                        None => {
+                            check_len(&mut errors, &format!("enum type \"{}\"", e.name), &e.name);
+                            enums.insert(e.qualified_name(), e);
+                        }
+                    }
+                }
+                _ => {}
+            }
+            if c.auto_increment {
+                if !types::is_integer(&c.ty) {
+                    errors.push(NormalizeError {
+                        object: format!("{what}, column \"{}\"", c.name),
+                        message: "auto_increment needs an integer type (smallint, integer or bigint) on PostgreSQL".into(),
+                    });
+                }
+                c.nullable = false;
+                c.default = None;
+            }
+            c.default = normalize_default(c.default.as_deref());
+            c.comment = normalize_comment(c.comment.as_deref());
+        }
+        normalize_table_parts(&mut t);
+        for name in t
+            .uniques
+            .iter()
+            .map(|u| &u.name)
+            .chain(t.indexes.iter().map(|i| &i.name))
+            .chain(t.foreign_keys.iter().map(|f| &f.name))
+            .chain(t.checks.iter().map(|c| &c.name))
+        {
+            check_len(
+                &mut errors,
+                &format!("{what}, constraint or index \"{name}\""),
+                name,
+            );
+        }
+        tables.push(t);
+    }
+    tables.sort_by_key(|t| t.qualified_name());
+    if errors.is_empty() {
+        Ok(Schema {
+            tables,
+            enums: enums.into_values().collect(),
+        })
+    } else {
+        Err(errors)
+    }
+}
+
+fn check_len(errors: &mut Vec<NormalizeError>, object: &str, name: &str) {
+    if name.len() > MAX_IDENT_LEN {
+        errors.push(NormalizeError {
+            object: object.to_string(),
+            message: format!(
+                "the name \"{name}\" is {} bytes long; PostgreSQL keeps only {MAX_IDENT_LEN} bytes of an identifier: choose a shorter name",
+                name.len()
+            ),
+        });
+    }
+}
+
+/// `public` is the default schema.
+pub fn schema_name(s: &Option<String>) -> Option<String> {
+    match s.as_deref() {
+        None | Some(DEFAULT_SCHEMA) | Some("") => None,
+        Some(s) => Some(s.to_string()),
+    }
+}
+
+/// A default in normal form; `NULL` is no default.
+pub fn normalize_default(d: Option<&str>) -> Option<String> {
+    let d = d?.trim();
+    if d.is_empty() {
+        return None;
+    }
+    let n = expr::normalize(d);
+    if n == "null" { None } else { Some(n) }
+}
+
+/// An empty comment is no comment.
+pub fn normalize_comment(c: Option<&str>) -> Option<String> {
+    c.filter(|c| !c.is_empty()).map(str::to_string)
+}
+
+/// Normalize and sort the constraints and indexes of a table whose columns are
+/// already normal. Shared by model normalization and introspection.
+pub fn normalize_table_parts(t: &mut Table) {
+    let table = t.name.clone();
+    if let Some(pk) = &mut t.primary_key {
+        pk.name = None;
+        for col in &pk.columns {
+            if let Some(c) = t.columns.iter_mut().find(|c| &c.name == col) {
+                c.nullable = false;
+            }
+        }
+    }
+    for u in &mut t.uniques {
+        u.named = u.name != naming::unique(&table, &u.columns);
+    }
+    for i in &mut t.indexes {
+        normalize_index(&table, i);
+    }
+    for f in &mut t.foreign_keys {
+        f.ref_table.schema = schema_name(&f.ref_table.schema);
+        f.named = f.name != naming::foreign_key(&table, &f.columns, &f.ref_table.name);
+    }
+    for c in &mut t.checks {
+        c.expr = expr::normalize(&c.expr);
+        c.named = !is_conventional_check_name(&table, &c.name);
+    }
+    t.comment = normalize_comment(t.comment.as_deref());
+    t.uniques.sort_by(|a, b| a.name.cmp(&b.name));
+    t.indexes.sort_by(|a, b| a.name.cmp(&b.name));
+    t.foreign_keys.sort_by(|a, b| a.name.cmp(&b.name));
+    t.checks.sort_by(|a, b| a.name.cmp(&b.name));
+}
+
+fn normalize_index(table: &str, i: &mut Index) {
+    for p in &mut i.parts {
+        if let IndexPart::Expression(e) = p {
+            let n = expr::normalize(e);
+            let toks = retort_schema::expr::tokenize(&n);
+            *p = match toks.as_slice() {
+                [retort_schema::expr::Token::Word(w)] if !is_value_keyword(w) => {
+                    IndexPart::Column(w.clone())
+                }
+                [retort_schema::expr::Token::Ident(s)] => IndexPart::Column(s.clone()),
+                _ => IndexPart::Expression(n),
+            };
+        }
+    }
+    i.predicate = i
+        .predicate
+        .as_deref()
+        .map(expr::normalize)
+        .filter(|p| !p.is_empty());
+    i.method = i
+        .method
+        .as_deref()
+        .map(str::to_ascii_lowercase)
+        .filter(|m| m != "btree" && !m.is_empty());
+    i.named = i.name != naming::index(table, &i.parts);
+}
+
+fn is_value_keyword(w: &str) -> bool {
+    matches!(
+        w,
+        "true"
+            | "false"
+            | "null"
+            | "current_timestamp"
+            | "current_date"
+            | "current_time"
+            | "localtimestamp"
+    )
+}
+
+/// `ck_<table>_<8 hex digits>`, possibly cut by [`naming::fit`].
+fn is_conventional_check_name(table: &str, name: &str) -> bool {
+    let hex8 = |s: &str| s.len() == 8 && s.chars().all(|c| c.is_ascii_hexdigit());
+    if let Some(rest) = name.strip_prefix(&format!("ck_{table}_")) {
+        return hex8(rest);
+    }
+    // a cut name: `<prefix>_<hash>`, 63 bytes, and the prefix starts the long name
+    name.len() == naming::MAX_NAME_LEN
+        && name
+            .rsplit_once('_')
+            .is_some_and(|(prefix, h)| hex8(h) && format!("ck_{table}_").starts_with(prefix))
+}
+
+/// Helpers to build normalized parts from catalog data (used by introspection).
+pub(crate) fn unique(name: String, columns: Vec<String>) -> UniqueConstraint {
+    UniqueConstraint {
+        name,
+        named: false,
+        columns,
+    }
+}
+
+/// A check from the catalog: `pg_get_constraintdef` gives `CHECK (...)`.
+pub(crate) fn check_from_def(name: String, def: &str) -> Check {
+    let mut body = def.trim();
+    if let Some(b) = body.strip_suffix("NOT VALID") {
+        body = b.trim_end();
+    }
+    if let Some(b) = body.strip_suffix("NO INHERIT") {
+        body = b.trim_end();
+    }
+    let body = body.strip_prefix("CHECK").map(str::trim).unwrap_or(body);
+    Check {
+        name,
+        named: false,
+        expr: body.to_string(),
+    }
+}
+
+/// A foreign key from the catalog.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn foreign_key(
+    name: String,
+    columns: Vec<String>,
+    ref_table: QualifiedName,
+    ref_columns: Vec<String>,
+    on_delete: &str,
+    on_update: &str,
+    deferrable: bool,
+) -> ForeignKey {
+    ForeignKey {
+        name,
+        named: false,
+        columns,
+        ref_table,
+        ref_columns,
+        on_delete: retort_schema::FkAction::parse(on_delete).unwrap_or_default(),
+        on_update: retort_schema::FkAction::parse(on_update).unwrap_or_default(),
+        deferrable,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn conventional_check_names() {
+        assert!(is_conventional_check_name(
+            "users",
+            &naming::check("users", "age > 0")
+        ));
+        assert!(!is_conventional_check_name("users", "age_positive"));
+        let long = "t".repeat(70);
+        assert!(is_conventional_check_name(
+            &long,
+            &naming::check(&long, "x")
+        ));
+    }
+}

@@ -1,0 +1,485 @@
+//! Rendering [`Change`]s as PostgreSQL DDL. Pure: no connection.
+//!
+//! The statements are ordered so they apply whatever order the plan lists them in:
+//!
+//! 1. enum types created, then enum types altered (values added in place with
+//!    `ALTER TYPE ... ADD VALUE`; removed, renamed or reordered values by the type
+//!    swap: create `<name>__new`, convert every column that uses the type with
+//!    `USING col::text::<name>__new`, drop the old type, rename the new one);
+//! 2. tables renamed;
+//! 3. foreign keys dropped (those the plan drops, and those of tables it drops);
+//! 4. tables dropped;
+//! 5. tables created, without their foreign keys;
+//! 6. in-place table changes, in plan order;
+//! 7. foreign keys added (of new tables and in-place changes), so that creation
+//!    order and reference cycles do not matter;
+//! 8. enum types dropped.
+//!
+//! `ALTER TYPE ... ADD VALUE` runs inside the revision's transaction (PostgreSQL 12+),
+//! but the new value cannot be used in that same transaction: a revision that adds
+//! a value and uses it (e.g. as a default) must be split in two.
+//!
+//! Known limits: the type swap converts column defaults only if they are valid in
+//! the new type (a default equal to a removed value makes it fail, and the revision
+//! rolls back); dropping a primary key assumes PostgreSQL's default name
+//! `<table>_pkey`.
+
+use retort_dialect::Statement;
+use retort_schema::{
+    Change, Check, Column, ColumnType, EnumType, ForeignKey, Index, IndexPart, PrimaryKey,
+    QualifiedName, Table, TableChange, TableDiff, UniqueConstraint,
+};
+
+use crate::{quote_ident, quote_literal, types};
+
+/// Render changes as statements, in an order that applies (see the module docs).
+pub fn render(changes: &[Change]) -> Vec<Statement> {
+    let mut create_enums = Vec::new();
+    let mut alter_enums = Vec::new();
+    let mut renames = Vec::new();
+    let mut drop_fks = Vec::new();
+    let mut drop_tables = Vec::new();
+    let mut create_tables = Vec::new();
+    let mut alters = Vec::new();
+    let mut add_fks = Vec::new();
+    let mut drop_enums = Vec::new();
+
+    for change in changes {
+        match change {
+            Change::CreateEnum { enum_type } => create_enums.push(create_enum(enum_type)),
+            Change::DropEnum { enum_type } => drop_enums.push(Statement::new(format!(
+                "DROP TYPE {}",
+                enum_name(enum_type)
+            ))),
+            Change::AlterEnum { from, to, columns } => {
+                alter_enums.extend(alter_enum(from, to, columns))
+            }
+            Change::CreateTable { table } => {
+                create_tables.extend(create_table(table));
+                for fk in &table.foreign_keys {
+                    add_fks.push(add_fk(&table.qualified_name(), fk));
+                }
+            }
+            Change::DropTable { table } => {
+                let name = table.qualified_name();
+                for fk in &table.foreign_keys {
+                    drop_fks.push(drop_constraint(&name, &fk.name));
+                }
+                drop_tables.push(Statement::new(format!("DROP TABLE {}", qname(&name))));
+            }
+            Change::RenameTable { from, to } => renames.extend(rename_table(from, to)),
+            Change::AlterTable(d) => {
+                let name = d.to.qualified_name();
+                for c in &d.changes {
+                    match c {
+                        TableChange::DropForeignKey { foreign_key } => {
+                            drop_fks.push(drop_constraint(&name, &foreign_key.name))
+                        }
+                        TableChange::AddForeignKey { foreign_key } => {
+                            add_fks.push(add_fk(&name, foreign_key))
+                        }
+                        other => alters.extend(alter_table(d, other)),
+                    }
+                }
+            }
+        }
+    }
+    [
+        create_enums,
+        alter_enums,
+        renames,
+        drop_fks,
+        drop_tables,
+        create_tables,
+        alters,
+        add_fks,
+        drop_enums,
+    ]
+    .concat()
+}
+
+fn qname(n: &QualifiedName) -> String {
+    match &n.schema {
+        Some(s) => format!("{}.{}", quote_ident(s), quote_ident(&n.name)),
+        None => quote_ident(&n.name),
+    }
+}
+
+fn enum_name(e: &EnumType) -> String {
+    qname(&e.qualified_name())
+}
+
+fn list(values: &[String], f: fn(&str) -> String) -> String {
+    values.iter().map(|v| f(v)).collect::<Vec<_>>().join(", ")
+}
+
+fn create_enum(e: &EnumType) -> Statement {
+    Statement::new(format!(
+        "CREATE TYPE {} AS ENUM ({})",
+        enum_name(e),
+        list(&e.values, quote_literal)
+    ))
+}
+
+fn alter_enum(
+    from: &EnumType,
+    to: &EnumType,
+    columns: &[(QualifiedName, String)],
+) -> Vec<Statement> {
+    let name = enum_name(to);
+    // Pure additions keep the old values in their order: ADD VALUE in place.
+    let kept: Vec<&String> = to
+        .values
+        .iter()
+        .filter(|v| from.values.contains(v))
+        .collect();
+    let only_added =
+        kept.len() == from.values.len() && kept.iter().zip(&from.values).all(|(a, b)| *a == b);
+    if only_added {
+        let mut out = Vec::new();
+        let mut present: Vec<&String> = from.values.iter().collect();
+        for (i, v) in to.values.iter().enumerate() {
+            if present.contains(&v) {
+                continue;
+            }
+            // place it before the next value that already exists, else at the end
+            let next = to.values[i + 1..].iter().find(|n| present.contains(n));
+            let position = match next {
+                Some(n) => format!(" BEFORE {}", quote_literal(n)),
+                None => String::new(),
+            };
+            out.push(Statement::new(format!(
+                "ALTER TYPE {name} ADD VALUE {}{position}",
+                quote_literal(v)
+            )));
+            present.push(v);
+        }
+        return out;
+    }
+    let tmp = EnumType {
+        schema: to.schema.clone(),
+        name: format!("{}__new", to.name),
+        values: to.values.clone(),
+    };
+    let tmp_name = enum_name(&tmp);
+    let mut out = vec![create_enum(&tmp).with_comment(format!(
+        "enum type {} changes values: swap it for a new type",
+        to.qualified_name()
+    ))];
+    for (table, column) in columns {
+        out.push(Statement::new(format!(
+            "ALTER TABLE {} ALTER COLUMN {col} TYPE {tmp_name} USING {col}::text::{tmp_name}",
+            qname(table),
+            col = quote_ident(column)
+        )));
+    }
+    out.push(Statement::new(format!("DROP TYPE {name}")));
+    out.push(Statement::new(format!(
+        "ALTER TYPE {tmp_name} RENAME TO {}",
+        quote_ident(&to.name)
+    )));
+    out
+}
+
+fn rename_table(from: &QualifiedName, to: &QualifiedName) -> Vec<Statement> {
+    let mut out = Vec::new();
+    let mut current = from.clone();
+    if from.schema != to.schema {
+        let target = to
+            .schema
+            .clone()
+            .unwrap_or_else(|| crate::normalize::DEFAULT_SCHEMA.to_string());
+        out.push(Statement::new(format!(
+            "ALTER TABLE {} SET SCHEMA {}",
+            qname(&current),
+            quote_ident(&target)
+        )));
+        current.schema = to.schema.clone();
+    }
+    if from.name != to.name {
+        out.push(Statement::new(format!(
+            "ALTER TABLE {} RENAME TO {}",
+            qname(&current),
+            quote_ident(&to.name)
+        )));
+    }
+    out
+}
+
+/// The column definition used in CREATE TABLE and ADD COLUMN.
+fn column_def(c: &Column, force_nullable: bool) -> String {
+    let mut s = format!("{} {}", quote_ident(&c.name), types::to_sql(&c.ty));
+    if c.auto_increment {
+        s.push_str(" GENERATED BY DEFAULT AS IDENTITY");
+    }
+    if let Some(d) = &c.default {
+        s.push_str(" DEFAULT ");
+        s.push_str(d);
+    }
+    if !c.nullable && !force_nullable {
+        s.push_str(" NOT NULL");
+    }
+    s
+}
+
+fn pk_clause(pk: &PrimaryKey) -> String {
+    let name = pk
+        .name
+        .as_ref()
+        .map(|n| format!("CONSTRAINT {} ", quote_ident(n)))
+        .unwrap_or_default();
+    format!("{name}PRIMARY KEY ({})", list(&pk.columns, quote_ident))
+}
+
+fn unique_clause(u: &UniqueConstraint) -> String {
+    format!(
+        "CONSTRAINT {} UNIQUE ({})",
+        quote_ident(&u.name),
+        list(&u.columns, quote_ident)
+    )
+}
+
+fn check_clause(c: &Check) -> String {
+    format!("CONSTRAINT {} CHECK ({})", quote_ident(&c.name), c.expr)
+}
+
+fn create_table(t: &Table) -> Vec<Statement> {
+    let name = t.qualified_name();
+    let mut lines: Vec<String> = t.columns.iter().map(|c| column_def(c, false)).collect();
+    if let Some(pk) = &t.primary_key {
+        lines.push(pk_clause(pk));
+    }
+    lines.extend(t.uniques.iter().map(unique_clause));
+    lines.extend(t.checks.iter().map(check_clause));
+    let mut out = vec![Statement::new(format!(
+        "CREATE TABLE {} (\n    {}\n)",
+        qname(&name),
+        lines.join(",\n    ")
+    ))];
+    out.extend(t.indexes.iter().map(|i| create_index(&name, i)));
+    if let Some(c) = &t.comment {
+        out.push(Statement::new(format!(
+            "COMMENT ON TABLE {} IS {}",
+            qname(&name),
+            quote_literal(c)
+        )));
+    }
+    for c in &t.columns {
+        if let Some(text) = &c.comment {
+            out.push(comment_column(&name, &c.name, Some(text)));
+        }
+    }
+    out
+}
+
+fn comment_column(table: &QualifiedName, column: &str, text: Option<&String>) -> Statement {
+    Statement::new(format!(
+        "COMMENT ON COLUMN {}.{} IS {}",
+        qname(table),
+        quote_ident(column),
+        text.map(|t| quote_literal(t))
+            .unwrap_or_else(|| "NULL".into())
+    ))
+}
+
+fn create_index(table: &QualifiedName, i: &Index) -> Statement {
+    let parts: Vec<String> = i
+        .parts
+        .iter()
+        .map(|p| match p {
+            IndexPart::Column(c) => quote_ident(c),
+            IndexPart::Expression(e) => format!("({e})"),
+        })
+        .collect();
+    let mut sql = format!(
+        "CREATE {}INDEX {} ON {}",
+        if i.unique { "UNIQUE " } else { "" },
+        quote_ident(&i.name),
+        qname(table)
+    );
+    if let Some(m) = &i.method {
+        sql.push_str(&format!(" USING {}", quote_ident(m)));
+    }
+    sql.push_str(&format!(" ({})", parts.join(", ")));
+    if let Some(p) = &i.predicate {
+        sql.push_str(&format!(" WHERE {p}"));
+    }
+    Statement::new(sql)
+}
+
+fn drop_index(table: &QualifiedName, i: &Index) -> Statement {
+    let name = QualifiedName {
+        schema: table.schema.clone(),
+        name: i.name.clone(),
+    };
+    Statement::new(format!("DROP INDEX {}", qname(&name)))
+}
+
+fn add_fk(table: &QualifiedName, fk: &ForeignKey) -> Statement {
+    let mut sql = format!(
+        "ALTER TABLE {} ADD CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {} ({})",
+        qname(table),
+        quote_ident(&fk.name),
+        list(&fk.columns, quote_ident),
+        qname(&fk.ref_table),
+        list(&fk.ref_columns, quote_ident)
+    );
+    if fk.on_delete != Default::default() {
+        sql.push_str(&format!(" ON DELETE {}", fk.on_delete.sql()));
+    }
+    if fk.on_update != Default::default() {
+        sql.push_str(&format!(" ON UPDATE {}", fk.on_update.sql()));
+    }
+    if fk.deferrable {
+        sql.push_str(" DEFERRABLE INITIALLY DEFERRED");
+    }
+    Statement::new(sql)
+}
+
+fn drop_constraint(table: &QualifiedName, name: &str) -> Statement {
+    Statement::new(format!(
+        "ALTER TABLE {} DROP CONSTRAINT {}",
+        qname(table),
+        quote_ident(name)
+    ))
+}
+
+/// PostgreSQL's own name for a primary key: `<table>_pkey`, the table part cut to fit 63 bytes.
+fn default_pk_name(table: &str) -> String {
+    let mut cut = table.len().min(crate::MAX_IDENT_LEN - "_pkey".len());
+    while !table.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{}_pkey", &table[..cut])
+}
+
+fn alter_table(d: &TableDiff, change: &TableChange) -> Vec<Statement> {
+    let name = d.to.qualified_name();
+    let t = qname(&name);
+    let alter = |what: String| Statement::new(format!("ALTER TABLE {t} {what}"));
+    match change {
+        TableChange::AddColumn { column } => add_column(&name, column),
+        TableChange::DropColumn { column } => {
+            vec![alter(format!("DROP COLUMN {}", quote_ident(&column.name)))]
+        }
+        TableChange::RenameColumn { from, to } => {
+            vec![alter(format!(
+                "RENAME COLUMN {} TO {}",
+                quote_ident(from),
+                quote_ident(to)
+            ))]
+        }
+        TableChange::AlterColumn { from, to } => alter_column(&name, from, to),
+        TableChange::SetPrimaryKey { from, to } => {
+            let mut out = Vec::new();
+            if let Some(pk) = from {
+                let pk_name = pk
+                    .name
+                    .clone()
+                    .unwrap_or_else(|| default_pk_name(&name.name));
+                out.push(drop_constraint(&name, &pk_name));
+            }
+            if let Some(pk) = to {
+                out.push(alter(format!("ADD {}", pk_clause(pk))));
+            }
+            out
+        }
+        TableChange::AddUnique { unique } => vec![alter(format!("ADD {}", unique_clause(unique)))],
+        TableChange::DropUnique { unique } => vec![drop_constraint(&name, &unique.name)],
+        TableChange::AddIndex { index } => vec![create_index(&name, index)],
+        TableChange::DropIndex { index } => vec![drop_index(&name, index)],
+        TableChange::AddCheck { check } => vec![alter(format!("ADD {}", check_clause(check)))],
+        TableChange::DropCheck { check } => vec![drop_constraint(&name, &check.name)],
+        TableChange::SetComment { to, .. } => vec![Statement::new(format!(
+            "COMMENT ON TABLE {t} IS {}",
+            to.as_ref()
+                .map(|c| quote_literal(c))
+                .unwrap_or_else(|| "NULL".into())
+        ))],
+        // foreign keys are rendered in their own phases by `render`
+        TableChange::AddForeignKey { foreign_key } => vec![add_fk(&name, foreign_key)],
+        TableChange::DropForeignKey { foreign_key } => {
+            vec![drop_constraint(&name, &foreign_key.name)]
+        }
+    }
+}
+
+fn add_column(table: &QualifiedName, c: &Column) -> Vec<Statement> {
+    let t = qname(table);
+    let col = quote_ident(&c.name);
+    let needs_backfill = !c.nullable && c.default.is_none() && !c.auto_increment;
+    let mut out = vec![Statement::new(format!(
+        "ALTER TABLE {t} ADD COLUMN {}",
+        column_def(c, needs_backfill)
+    ))];
+    if needs_backfill {
+        match &c.backfill {
+            Some(b) => out.push(
+                Statement::new(format!("UPDATE {t} SET {col} = {b}"))
+                    .with_comment(format!("backfill {col} before it becomes NOT NULL")),
+            ),
+            None => out.push(
+                Statement::new(format!("UPDATE {t} SET {col} = NULL WHERE {col} IS NULL")).with_todo(format!(
+                    "column {col} is NOT NULL without a default: replace NULL with the value existing rows get (or set `backfill` on the model)"
+                )),
+            ),
+        }
+        out.push(Statement::new(format!(
+            "ALTER TABLE {t} ALTER COLUMN {col} SET NOT NULL"
+        )));
+    }
+    if let Some(text) = &c.comment {
+        out.push(comment_column(table, &c.name, Some(text)));
+    }
+    out
+}
+
+fn is_enum(ty: &ColumnType) -> bool {
+    matches!(ty, ColumnType::Enum { .. })
+}
+
+fn alter_column(table: &QualifiedName, from: &Column, to: &Column) -> Vec<Statement> {
+    let t = qname(table);
+    let col = quote_ident(&to.name);
+    let alter = |what: String| Statement::new(format!("ALTER TABLE {t} ALTER COLUMN {col} {what}"));
+    let mut out = Vec::new();
+    let type_changes = from.ty != to.ty;
+    let default_changes = from.default != to.default || (type_changes && to.default.is_some());
+    if from.auto_increment && !to.auto_increment {
+        out.push(alter("DROP IDENTITY IF EXISTS".into()));
+    }
+    if default_changes && from.default.is_some() {
+        out.push(alter("DROP DEFAULT".into()));
+    }
+    if type_changes {
+        let ty = types::to_sql(&to.ty);
+        let using = if is_enum(&from.ty) || is_enum(&to.ty) {
+            format!("{col}::text::{ty}")
+        } else {
+            format!("{col}::{ty}")
+        };
+        out.push(alter(format!("TYPE {ty} USING {using}")));
+    }
+    if !from.nullable && to.nullable {
+        out.push(alter("DROP NOT NULL".into()));
+    }
+    if from.nullable && !to.nullable {
+        if let Some(b) = &to.backfill {
+            out.push(
+                Statement::new(format!("UPDATE {t} SET {col} = {b} WHERE {col} IS NULL"))
+                    .with_comment(format!("backfill {col} before it becomes NOT NULL")),
+            );
+        }
+        out.push(alter("SET NOT NULL".into()));
+    }
+    if !from.auto_increment && to.auto_increment {
+        out.push(alter("ADD GENERATED BY DEFAULT AS IDENTITY".into()));
+    }
+    if default_changes && let Some(d) = &to.default {
+        out.push(alter(format!("SET DEFAULT {d}")));
+    }
+    if from.comment != to.comment {
+        out.push(comment_column(table, &to.name, to.comment.as_ref()));
+    }
+    out
+}
