@@ -1,0 +1,132 @@
+//! [`MysqlDriver`]: one live MySQL/MariaDB connection.
+
+use std::time::Duration;
+
+use retort_dialect::{BoxFuture, DbError, Dialect, Driver, Scope, redact_url};
+use retort_schema::Schema;
+use sqlx::mysql::{MySql, MySqlConnection};
+use sqlx::pool::PoolConnection;
+use sqlx::{AssertSqlSafe, Connection};
+
+use crate::MysqlDialect;
+use crate::introspect::{self, Flavor, text_rows};
+use crate::lock;
+
+enum Conn {
+    Owned(MySqlConnection),
+    Pooled(PoolConnection<MySql>),
+}
+
+/// A driver over one connection (owned, or borrowed from an application's pool).
+pub struct MysqlDriver {
+    conn: Conn,
+    flavor: Flavor,
+    database: String,
+}
+
+/// Remove the password of `url` from `text`, wherever it appears.
+fn scrub(text: &str, url: &str) -> String {
+    let password = url
+        .split_once("://")
+        .and_then(|(_, rest)| rest.split(['/', '?']).next())
+        .and_then(|auth| auth.rsplit_once('@'))
+        .and_then(|(userinfo, _)| userinfo.split_once(':'))
+        .map(|(_, pw)| pw);
+    match password {
+        Some(pw) if !pw.is_empty() => text.replace(pw, "***"),
+        _ => text.to_string(),
+    }
+}
+
+impl MysqlDriver {
+    /// Connect to `url` (`mysql://user:password@host:port/database`). Errors never
+    /// contain the password.
+    pub async fn connect(url: &str) -> Result<MysqlDriver, DbError> {
+        let conn = MySqlConnection::connect(url).await.map_err(|e| {
+            DbError::connect(format!(
+                "cannot connect to {}: {}",
+                redact_url(url),
+                scrub(&e.to_string(), url)
+            ))
+        })?;
+        Self::from_connection(Conn::Owned(conn)).await
+    }
+
+    /// Use a connection taken from an application's pool.
+    pub async fn from_pool_connection(conn: PoolConnection<MySql>) -> Result<MysqlDriver, DbError> {
+        Self::from_connection(Conn::Pooled(conn)).await
+    }
+
+    async fn from_connection(mut conn: Conn) -> Result<MysqlDriver, DbError> {
+        let c = match &mut conn {
+            Conn::Owned(c) => c,
+            Conn::Pooled(c) => &mut **c,
+        };
+        let (flavor, database) = introspect::server_info(c).await?;
+        Ok(MysqlDriver {
+            conn,
+            flavor,
+            database,
+        })
+    }
+
+    /// The underlying connection.
+    pub fn connection(&mut self) -> &mut MySqlConnection {
+        match &mut self.conn {
+            Conn::Owned(c) => c,
+            Conn::Pooled(c) => c,
+        }
+    }
+
+    /// MariaDB or MySQL.
+    pub fn flavor(&self) -> Flavor {
+        self.flavor
+    }
+
+    /// The connection's current database (tables there have `schema: None`).
+    pub fn database(&self) -> &str {
+        &self.database
+    }
+}
+
+impl Driver for MysqlDriver {
+    fn dialect(&self) -> &dyn Dialect {
+        &MysqlDialect
+    }
+
+    fn introspect<'a>(&'a mut self, scope: &'a Scope) -> BoxFuture<'a, Result<Schema, DbError>> {
+        Box::pin(async move {
+            let (flavor, db) = (self.flavor, self.database.clone());
+            introspect::introspect(self.connection(), flavor, &db, scope).await
+        })
+    }
+
+    fn execute<'a>(&'a mut self, sql: &'a str) -> BoxFuture<'a, Result<u64, DbError>> {
+        Box::pin(async move {
+            let r = sqlx::raw_sql(AssertSqlSafe(sql.to_string()))
+                .execute(self.connection())
+                .await
+                .map_err(|e| DbError::query(e.to_string(), sql))?;
+            Ok(r.rows_affected())
+        })
+    }
+
+    fn query<'a>(
+        &'a mut self,
+        sql: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<Vec<Option<String>>>, DbError>> {
+        Box::pin(async move { text_rows(self.connection(), sql).await })
+    }
+
+    fn lock<'a>(
+        &'a mut self,
+        key: &'a str,
+        timeout: Duration,
+    ) -> BoxFuture<'a, Result<(), DbError>> {
+        Box::pin(async move { lock::acquire(self.connection(), key, timeout).await })
+    }
+
+    fn unlock<'a>(&'a mut self, key: &'a str) -> BoxFuture<'a, Result<(), DbError>> {
+        Box::pin(async move { lock::release(self.connection(), key).await })
+    }
+}

@@ -1,0 +1,401 @@
+//! Reading the live schema from `information_schema`, in five bulk queries for
+//! all databases in scope (tables, columns, index parts, foreign-key parts,
+//! checks), whatever the number of tables.
+//!
+//! Every query runs over the text protocol and every value is read as bytes and
+//! decoded as UTF-8, so MariaDB's habit of typing some `information_schema`
+//! columns as binary strings does not matter. The rows are assembled into a raw
+//! [`Table`] and passed through [`normalize_table`], the very code that
+//! normalizes models, so both sides of a diff follow one set of rules.
+
+use std::collections::BTreeMap;
+
+use retort_dialect::{DbError, Scope};
+use retort_schema::{
+    Check, Column, ColumnType, FkAction, ForeignKey, Index, IndexPart, PrimaryKey, QualifiedName,
+    Schema, Table,
+};
+use sqlx::mysql::MySqlConnection;
+use sqlx::{AssertSqlSafe, Row};
+
+use crate::normalize::normalize_table;
+use crate::sqlexpr::prefix_part;
+use crate::types::{is_numeric, parse_type, quote_string};
+
+/// Which server family a connection talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flavor {
+    /// MariaDB (any version that reports `MariaDB` in `VERSION()`).
+    MariaDb,
+    /// Oracle MySQL 8.
+    Mysql,
+}
+
+/// Run a query over the text protocol; every value as text (`None` for NULL).
+pub async fn text_rows(
+    conn: &mut MySqlConnection,
+    sql: &str,
+) -> Result<Vec<Vec<Option<String>>>, DbError> {
+    let rows = sqlx::raw_sql(AssertSqlSafe(sql.to_string()))
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(|e| DbError::query(e.to_string(), sql))?;
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        let mut vals = Vec::with_capacity(row.len());
+        for i in 0..row.len() {
+            let v: Option<Vec<u8>> = row
+                .try_get_unchecked(i)
+                .map_err(|e| DbError::query(format!("cannot read column {i}: {e}"), sql))?;
+            vals.push(v.map(|b| String::from_utf8_lossy(&b).into_owned()));
+        }
+        out.push(vals);
+    }
+    Ok(out)
+}
+
+/// The server flavour and the connection's current database.
+pub async fn server_info(conn: &mut MySqlConnection) -> Result<(Flavor, String), DbError> {
+    let sql = "SELECT VERSION(), DATABASE()";
+    let rows = text_rows(conn, sql).await?;
+    let row = rows
+        .first()
+        .ok_or_else(|| DbError::query("no row from SELECT VERSION()", sql))?;
+    let version = row.first().cloned().flatten().unwrap_or_default();
+    let flavor = if version.to_ascii_lowercase().contains("mariadb") {
+        Flavor::MariaDb
+    } else {
+        Flavor::Mysql
+    };
+    let db = row.get(1).cloned().flatten().ok_or_else(|| {
+        DbError::connect("the connection has no current database: name one in the URL, e.g. mysql://user@host/app")
+    })?;
+    Ok((flavor, db))
+}
+
+fn s(v: &Option<String>) -> String {
+    v.clone().unwrap_or_default()
+}
+
+/// Read every table in scope.
+pub async fn introspect(
+    conn: &mut MySqlConnection,
+    flavor: Flavor,
+    database: &str,
+    scope: &Scope,
+) -> Result<Schema, DbError> {
+    let mut dbs = vec![database.to_string()];
+    for sc in &scope.schemas {
+        if !dbs.contains(sc) {
+            dbs.push(sc.clone());
+        }
+    }
+    let in_list = dbs
+        .iter()
+        .map(|d| quote_string(d))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let schema_of = |db: &str| {
+        if db == database {
+            None
+        } else {
+            Some(db.to_string())
+        }
+    };
+    let c = |e: &str| format!("CAST({e} AS CHAR)");
+
+    // 1. tables
+    let sql = format!(
+        "SELECT {}, {}, {} FROM information_schema.TABLES WHERE TABLE_SCHEMA IN ({in_list}) AND TABLE_TYPE = 'BASE TABLE' ORDER BY 1, 2",
+        c("TABLE_SCHEMA"),
+        c("TABLE_NAME"),
+        c("TABLE_COMMENT")
+    );
+    let mut tables: BTreeMap<(String, String), Table> = BTreeMap::new();
+    for r in text_rows(conn, &sql).await? {
+        let (db, name) = (s(&r[0]), s(&r[1]));
+        if scope.is_excluded(&name) {
+            continue;
+        }
+        let t = Table {
+            schema: schema_of(&db),
+            name: name.clone(),
+            comment: r[2].clone().filter(|c| !c.is_empty()),
+            ..Default::default()
+        };
+        tables.insert((db, name), t);
+    }
+
+    // 2. columns
+    let sql = format!(
+        "SELECT {}, {}, {}, {}, {}, {}, {}, {} FROM information_schema.COLUMNS WHERE TABLE_SCHEMA IN ({in_list}) ORDER BY TABLE_SCHEMA, TABLE_NAME, ORDINAL_POSITION",
+        c("TABLE_SCHEMA"),
+        c("TABLE_NAME"),
+        c("COLUMN_NAME"),
+        c("COLUMN_TYPE"),
+        c("IS_NULLABLE"),
+        c("COLUMN_DEFAULT"),
+        c("EXTRA"),
+        c("COLUMN_COMMENT")
+    );
+    for r in text_rows(conn, &sql).await? {
+        let Some(t) = tables.get_mut(&(s(&r[0]), s(&r[1]))) else {
+            continue;
+        };
+        let name = s(&r[2]);
+        let ty = parse_type(&s(&r[3]), &name);
+        let extra = s(&r[6]);
+        let extra_lc = extra.to_ascii_lowercase();
+        let default = column_default(flavor, r[5].as_deref(), &extra, &ty);
+        t.columns.push(Column {
+            name,
+            ty,
+            nullable: s(&r[4]) == "YES",
+            default,
+            auto_increment: extra_lc.contains("auto_increment"),
+            comment: r[7].clone().filter(|c| !c.is_empty()),
+            renamed_from: None,
+            backfill: None,
+        });
+    }
+
+    // 3. index parts
+    let expr_col = match flavor {
+        Flavor::Mysql => c("EXPRESSION"),
+        Flavor::MariaDb => "NULL".to_string(),
+    };
+    let sql = format!(
+        "SELECT {}, {}, {}, {}, {}, {}, {}, {expr_col} FROM information_schema.STATISTICS WHERE TABLE_SCHEMA IN ({in_list}) ORDER BY TABLE_SCHEMA, TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX",
+        c("TABLE_SCHEMA"),
+        c("TABLE_NAME"),
+        c("INDEX_NAME"),
+        c("NON_UNIQUE"),
+        c("COLUMN_NAME"),
+        c("SUB_PART"),
+        c("INDEX_TYPE")
+    );
+    let mut indexes: BTreeMap<(String, String, String), Index> = BTreeMap::new();
+    for r in text_rows(conn, &sql).await? {
+        let key = (s(&r[0]), s(&r[1]), s(&r[2]));
+        if !tables.contains_key(&(key.0.clone(), key.1.clone())) {
+            continue;
+        }
+        let part = match (&r[4], &r[5], &r[7]) {
+            (Some(col), Some(len), _) => IndexPart::Expression(prefix_part(
+                col,
+                len.parse().map_err(|_| {
+                    DbError::query(format!("unexpected SUB_PART value {len}"), sql.clone())
+                })?,
+            )),
+            (Some(col), None, _) => IndexPart::Column(col.clone()),
+            (None, _, Some(expr)) => IndexPart::Expression(expr.clone()),
+            (None, _, None) => IndexPart::Expression(String::new()),
+        };
+        let method = match s(&r[6]).to_ascii_uppercase().as_str() {
+            "FULLTEXT" => Some("fulltext".to_string()),
+            "SPATIAL" => Some("spatial".to_string()),
+            "HASH" => Some("hash".to_string()),
+            _ => None,
+        };
+        let ix = indexes.entry(key.clone()).or_insert_with(|| Index {
+            name: key.2.clone(),
+            named: false,
+            parts: Vec::new(),
+            unique: s(&r[3]) == "0",
+            predicate: None,
+            method,
+        });
+        ix.parts.push(part);
+    }
+    for ((db, tn, name), ix) in indexes {
+        let Some(t) = tables.get_mut(&(db, tn)) else {
+            continue;
+        };
+        if name == "PRIMARY" {
+            let columns = ix
+                .parts
+                .iter()
+                .map(|p| match p {
+                    IndexPart::Column(c) => c.clone(),
+                    IndexPart::Expression(e) => e.clone(),
+                })
+                .collect();
+            t.primary_key = Some(PrimaryKey {
+                name: None,
+                columns,
+            });
+        } else {
+            t.indexes.push(ix);
+        }
+    }
+
+    // 4. foreign keys
+    let sql = format!(
+        "SELECT {}, {}, {}, {}, {}, {}, {}, {}, {} FROM information_schema.KEY_COLUMN_USAGE k \
+         JOIN information_schema.REFERENTIAL_CONSTRAINTS r \
+           ON r.CONSTRAINT_SCHEMA = k.CONSTRAINT_SCHEMA AND r.CONSTRAINT_NAME = k.CONSTRAINT_NAME AND r.TABLE_NAME = k.TABLE_NAME \
+         WHERE k.TABLE_SCHEMA IN ({in_list}) AND k.REFERENCED_TABLE_NAME IS NOT NULL \
+         ORDER BY k.TABLE_SCHEMA, k.TABLE_NAME, k.CONSTRAINT_NAME, k.ORDINAL_POSITION",
+        c("k.TABLE_SCHEMA"),
+        c("k.TABLE_NAME"),
+        c("k.CONSTRAINT_NAME"),
+        c("k.COLUMN_NAME"),
+        c("k.REFERENCED_TABLE_SCHEMA"),
+        c("k.REFERENCED_TABLE_NAME"),
+        c("k.REFERENCED_COLUMN_NAME"),
+        c("r.UPDATE_RULE"),
+        c("r.DELETE_RULE")
+    );
+    let mut fks: BTreeMap<(String, String, String), ForeignKey> = BTreeMap::new();
+    for r in text_rows(conn, &sql).await? {
+        let key = (s(&r[0]), s(&r[1]), s(&r[2]));
+        let fk = fks.entry(key.clone()).or_insert_with(|| ForeignKey {
+            name: key.2.clone(),
+            named: false,
+            columns: Vec::new(),
+            ref_table: QualifiedName {
+                schema: schema_of(&s(&r[4])),
+                name: s(&r[5]),
+            },
+            ref_columns: Vec::new(),
+            on_delete: FkAction::parse(&s(&r[8])).unwrap_or_default(),
+            on_update: FkAction::parse(&s(&r[7])).unwrap_or_default(),
+            deferrable: false,
+        });
+        fk.columns.push(s(&r[3]));
+        fk.ref_columns.push(s(&r[6]));
+    }
+    for ((db, tn, _), fk) in fks {
+        if let Some(t) = tables.get_mut(&(db, tn)) {
+            t.foreign_keys.push(fk);
+        }
+    }
+
+    // 5. checks
+    let sql = match flavor {
+        Flavor::MariaDb => format!(
+            "SELECT {}, {}, {}, {} FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA IN ({in_list})",
+            c("CONSTRAINT_SCHEMA"),
+            c("TABLE_NAME"),
+            c("CONSTRAINT_NAME"),
+            c("CHECK_CLAUSE")
+        ),
+        Flavor::Mysql => format!(
+            "SELECT {}, {}, {}, {} FROM information_schema.TABLE_CONSTRAINTS t \
+             JOIN information_schema.CHECK_CONSTRAINTS c \
+               ON c.CONSTRAINT_SCHEMA = t.CONSTRAINT_SCHEMA AND c.CONSTRAINT_NAME = t.CONSTRAINT_NAME \
+             WHERE t.CONSTRAINT_TYPE = 'CHECK' AND t.TABLE_SCHEMA IN ({in_list})",
+            c("t.TABLE_SCHEMA"),
+            c("t.TABLE_NAME"),
+            c("t.CONSTRAINT_NAME"),
+            c("c.CHECK_CLAUSE")
+        ),
+    };
+    for r in text_rows(conn, &sql).await? {
+        if let Some(t) = tables.get_mut(&(s(&r[0]), s(&r[1]))) {
+            let mut expr = s(&r[3]);
+            if flavor == Flavor::Mysql {
+                expr = expr.replace("\\'", "'");
+            }
+            t.checks.push(Check {
+                name: s(&r[2]),
+                named: false,
+                expr,
+            });
+        }
+    }
+
+    let mut ignored = Vec::new();
+    let tables = tables
+        .into_values()
+        .map(|t| normalize_table(&t, &mut ignored))
+        .collect();
+    Ok(Schema {
+        tables,
+        enums: Vec::new(),
+    })
+}
+
+/// The default of a column as an SQL expression, from `COLUMN_DEFAULT` and `EXTRA`.
+fn column_default(
+    flavor: Flavor,
+    raw: Option<&str>,
+    extra: &str,
+    ty: &ColumnType,
+) -> Option<String> {
+    let extra_lc = extra.to_ascii_lowercase();
+    let on_update = extra_lc
+        .find("on update ")
+        .map(|i| extra[i + "on update ".len()..].trim().to_string());
+    let value = match (flavor, raw) {
+        (_, None) => None,
+        (Flavor::MariaDb, Some(v)) => Some(v.to_string()),
+        (Flavor::Mysql, Some(v)) if extra_lc.contains("default_generated") => {
+            Some(v.replace("\\'", "'"))
+        }
+        (Flavor::Mysql, Some(v)) if is_numeric(ty) || v.starts_with("b'") => Some(v.to_string()),
+        (Flavor::Mysql, Some(v)) => Some(quote_string(v)),
+    };
+    match (value, on_update) {
+        (v, Some(u)) => Some(format!(
+            "{} ON UPDATE {u}",
+            v.unwrap_or_else(|| "NULL".into())
+        )),
+        (v, None) => v,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::normalize::normalize_default;
+
+    #[test]
+    fn mysql8_and_mariadb_defaults_meet() {
+        let ty = ColumnType::Varchar { length: 5 };
+        let maria = column_default(Flavor::MariaDb, Some("'a''b'"), "", &ty);
+        let mysql = column_default(Flavor::Mysql, Some("a'b"), "", &ty);
+        assert_eq!(
+            maria.as_deref().and_then(|d| normalize_default(d, &ty)),
+            mysql.as_deref().and_then(|d| normalize_default(d, &ty))
+        );
+        let ts = ColumnType::Timestamp;
+        let maria = column_default(
+            Flavor::MariaDb,
+            Some("current_timestamp()"),
+            "on update current_timestamp()",
+            &ts,
+        );
+        let mysql = column_default(
+            Flavor::Mysql,
+            Some("CURRENT_TIMESTAMP"),
+            "DEFAULT_GENERATED on update CURRENT_TIMESTAMP",
+            &ts,
+        );
+        let norm = |d: Option<String>| d.as_deref().and_then(|d| normalize_default(d, &ts));
+        assert_eq!(norm(maria.clone()), norm(mysql));
+        assert_eq!(
+            norm(maria).as_deref(),
+            Some("current_timestamp on update current_timestamp")
+        );
+        let text = ColumnType::Text;
+        let mysql = column_default(
+            Flavor::Mysql,
+            Some("_utf8mb4\\'hi\\'"),
+            "DEFAULT_GENERATED",
+            &text,
+        );
+        assert_eq!(
+            mysql
+                .as_deref()
+                .and_then(|d| normalize_default(d, &text))
+                .as_deref(),
+            Some("'hi'")
+        );
+        assert_eq!(
+            column_default(Flavor::MariaDb, Some("NULL"), "", &ty)
+                .and_then(|d| normalize_default(&d, &ty)),
+            None
+        );
+    }
+}

@@ -1,0 +1,543 @@
+//! Rendering changes as MySQL/MariaDB statements.
+//!
+//! MySQL commits every DDL statement on its own, so the order matters more than on
+//! PostgreSQL. Across the whole change list the renderer writes, in this order:
+//!
+//! 1. table renames (`RENAME TABLE`);
+//! 2. every foreign key the plan drops (and the index InnoDB made for it, when no
+//!    other index covered its columns);
+//! 3. new tables, in the given order, with their foreign keys inline when the
+//!    referenced table already exists or was created before; the others are added
+//!    with `ALTER TABLE ... ADD CONSTRAINT` in step 5 (this also handles cycles);
+//! 4. the other changes of each altered table (see [`alter_table`]);
+//! 5. foreign keys added to altered tables and the deferred ones of new tables;
+//! 6. dropped tables, referencing tables before the tables they reference (the
+//!    foreign keys inside a cycle of dropped tables are dropped first).
+//!
+//! Column changes use `MODIFY COLUMN` with the complete new definition (type,
+//! NULL/NOT NULL, DEFAULT, AUTO_INCREMENT, COMMENT), so a change of one attribute
+//! never drops another. Enum changes render nothing: MySQL enums are column types,
+//! so their value changes arrive as column type changes.
+
+use std::collections::HashSet;
+
+use retort_dialect::Statement;
+use retort_schema::{
+    Change, Column, FkAction, ForeignKey, Index, IndexPart, PrimaryKey, QualifiedName, Table,
+    TableChange, TableDiff, UniqueConstraint,
+};
+
+use crate::normalize::covered;
+use crate::sqlexpr::{as_prefix_part, backtick};
+use crate::types::{is_lob, quote_string, type_sql};
+
+fn q(s: &str) -> String {
+    backtick(s)
+}
+
+fn qn(n: &QualifiedName) -> String {
+    match &n.schema {
+        Some(s) => format!("{}.{}", q(s), q(&n.name)),
+        None => q(&n.name),
+    }
+}
+
+fn cols(c: &[String]) -> String {
+    c.iter().map(|c| q(c)).collect::<Vec<_>>().join(", ")
+}
+
+/// The column definition used by CREATE TABLE, ADD COLUMN and MODIFY COLUMN.
+pub fn column_def(c: &Column, with_auto_increment: bool) -> String {
+    let mut s = format!("{} {}", q(&c.name), type_sql(&c.ty));
+    s.push_str(if c.nullable { " NULL" } else { " NOT NULL" });
+    if let Some(d) = &c.default {
+        // TEXT/BLOB/JSON defaults must be expressions on MySQL 8.0.13+; MariaDB takes both.
+        if is_lob(&c.ty) && !d.contains(" on update ") {
+            s.push_str(&format!(" DEFAULT ({d})"));
+        } else {
+            s.push_str(&format!(" DEFAULT {d}"));
+        }
+    }
+    if c.auto_increment && with_auto_increment {
+        s.push_str(" AUTO_INCREMENT");
+    }
+    if let Some(cm) = &c.comment {
+        s.push_str(&format!(" COMMENT {}", quote_string(cm)));
+    }
+    s
+}
+
+fn part_sql(p: &IndexPart) -> String {
+    match p {
+        IndexPart::Column(c) => q(c),
+        IndexPart::Expression(e) => match as_prefix_part(e) {
+            Some((c, n)) => format!("{}({n})", q(&c)),
+            None => format!("({e})"),
+        },
+    }
+}
+
+fn index_kind(ix: &Index) -> &'static str {
+    match ix.method.as_deref() {
+        Some("fulltext") => "FULLTEXT ",
+        Some("spatial") => "SPATIAL ",
+        _ if ix.unique => "UNIQUE ",
+        _ => "",
+    }
+}
+
+fn index_using(ix: &Index) -> &'static str {
+    if ix.method.as_deref() == Some("hash") {
+        " USING HASH"
+    } else {
+        ""
+    }
+}
+
+fn index_body(ix: &Index) -> String {
+    format!(
+        "{} ({}){}",
+        q(&ix.name),
+        ix.parts.iter().map(part_sql).collect::<Vec<_>>().join(", "),
+        index_using(ix)
+    )
+}
+
+fn fk_body(fk: &ForeignKey) -> String {
+    let mut s = format!(
+        "CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {} ({})",
+        q(&fk.name),
+        cols(&fk.columns),
+        qn(&fk.ref_table),
+        cols(&fk.ref_columns)
+    );
+    if fk.on_delete != FkAction::NoAction {
+        s.push_str(&format!(" ON DELETE {}", fk.on_delete.sql()));
+    }
+    if fk.on_update != FkAction::NoAction {
+        s.push_str(&format!(" ON UPDATE {}", fk.on_update.sql()));
+    }
+    s
+}
+
+fn unique_body(u: &UniqueConstraint) -> String {
+    format!("UNIQUE KEY {} ({})", q(&u.name), cols(&u.columns))
+}
+
+fn pk_body(pk: &PrimaryKey) -> String {
+    format!("PRIMARY KEY ({})", cols(&pk.columns))
+}
+
+/// `CREATE TABLE` with the foreign keys `inline_fk` accepts; returns the others.
+fn create_table(
+    t: &Table,
+    inline_fk: impl Fn(&ForeignKey) -> bool,
+) -> (Statement, Vec<ForeignKey>) {
+    let mut lines: Vec<String> = t.columns.iter().map(|c| column_def(c, true)).collect();
+    if let Some(pk) = &t.primary_key {
+        lines.push(pk_body(pk));
+    }
+    for u in &t.uniques {
+        lines.push(unique_body(u));
+    }
+    for ix in &t.indexes {
+        lines.push(format!("{}INDEX {}", index_kind(ix), index_body(ix)));
+    }
+    let mut deferred = Vec::new();
+    for fk in &t.foreign_keys {
+        if inline_fk(fk) {
+            lines.push(fk_body(fk));
+        } else {
+            deferred.push(fk.clone());
+        }
+    }
+    for ck in &t.checks {
+        lines.push(format!("CONSTRAINT {} CHECK ({})", q(&ck.name), ck.expr));
+    }
+    let mut sql = format!(
+        "CREATE TABLE {} (\n  {}\n)",
+        qn(&t.qualified_name()),
+        lines.join(",\n  ")
+    );
+    if let Some(c) = &t.comment {
+        sql.push_str(&format!(" COMMENT = {}", quote_string(c)));
+    }
+    (Statement::new(sql), deferred)
+}
+
+fn add_fk(table: &QualifiedName, fk: &ForeignKey) -> Statement {
+    Statement::new(format!("ALTER TABLE {} ADD {}", qn(table), fk_body(fk)))
+}
+
+fn drop_fk(from: &Table, fk: &ForeignKey, out: &mut Vec<Statement>) {
+    let t = qn(&from.qualified_name());
+    out.push(Statement::new(format!(
+        "ALTER TABLE {t} DROP FOREIGN KEY {}",
+        q(&fk.name)
+    )));
+    if !covered(from, &fk.columns, None) {
+        out.push(
+            Statement::new(format!("ALTER TABLE {t} DROP INDEX {}", q(&fk.name))).with_comment(
+                format!("the index InnoDB created for foreign key {}", fk.name),
+            ),
+        );
+    }
+}
+
+/// Render a list of changes; see the module documentation for the order.
+pub fn render_changes(changes: &[Change]) -> Vec<Statement> {
+    let mut out = Vec::new();
+    // 1. renames
+    for c in changes {
+        if let Change::RenameTable { from, to } = c {
+            out.push(Statement::new(format!(
+                "RENAME TABLE {} TO {}",
+                qn(from),
+                qn(to)
+            )));
+        }
+    }
+    // 2. dropped foreign keys
+    for c in changes {
+        if let Change::AlterTable(d) = c {
+            for tc in &d.changes {
+                if let TableChange::DropForeignKey { foreign_key } = tc {
+                    drop_fk(&d.from, foreign_key, &mut out);
+                }
+            }
+        }
+    }
+    // 3. new tables
+    let created: HashSet<QualifiedName> = changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::CreateTable { table } => Some(table.qualified_name()),
+            _ => None,
+        })
+        .collect();
+    let mut done: HashSet<QualifiedName> = HashSet::new();
+    let mut deferred: Vec<(QualifiedName, ForeignKey)> = Vec::new();
+    for c in changes {
+        if let Change::CreateTable { table } = c {
+            let me = table.qualified_name();
+            let (stmt, later) = create_table(table, |fk| {
+                fk.ref_table == me
+                    || done.contains(&fk.ref_table)
+                    || !created.contains(&fk.ref_table)
+            });
+            out.push(stmt);
+            deferred.extend(later.into_iter().map(|fk| (me.clone(), fk)));
+            done.insert(me);
+        }
+    }
+    // 4. altered tables
+    for c in changes {
+        if let Change::AlterTable(d) = c {
+            alter_table(d, &mut out);
+        }
+    }
+    // 5. foreign keys added
+    for (t, fk) in &deferred {
+        out.push(add_fk(t, fk));
+    }
+    for c in changes {
+        if let Change::AlterTable(d) = c {
+            for tc in &d.changes {
+                if let TableChange::AddForeignKey { foreign_key } = tc {
+                    out.push(add_fk(&d.to.qualified_name(), foreign_key));
+                }
+            }
+        }
+    }
+    // 6. dropped tables
+    let mut dropping: Vec<&Table> = changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::DropTable { table } => Some(table),
+            _ => None,
+        })
+        .collect();
+    while !dropping.is_empty() {
+        let names: HashSet<QualifiedName> = dropping.iter().map(|t| t.qualified_name()).collect();
+        // A table can go when no other remaining table references it.
+        let free = dropping.iter().position(|t| {
+            let me = t.qualified_name();
+            !dropping.iter().any(|o| {
+                o.qualified_name() != me && o.foreign_keys.iter().any(|fk| fk.ref_table == me)
+            })
+        });
+        match free {
+            Some(i) => {
+                let t = dropping.remove(i);
+                out.push(Statement::new(format!(
+                    "DROP TABLE {}",
+                    qn(&t.qualified_name())
+                )));
+            }
+            None => {
+                // A cycle: drop the foreign keys between the remaining tables first.
+                for t in &dropping {
+                    for fk in &t.foreign_keys {
+                        if names.contains(&fk.ref_table) && fk.ref_table != t.qualified_name() {
+                            out.push(Statement::new(format!(
+                                "ALTER TABLE {} DROP FOREIGN KEY {}",
+                                qn(&t.qualified_name()),
+                                q(&fk.name)
+                            )));
+                        }
+                    }
+                }
+                for t in dropping.drain(..) {
+                    out.push(Statement::new(format!(
+                        "DROP TABLE {}",
+                        qn(&t.qualified_name())
+                    )));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The changes of one table other than foreign keys, in an order MySQL accepts:
+///
+/// 1. columns losing AUTO_INCREMENT (so their key can go);
+/// 2. an index named after a kept foreign key, when the index that served the key
+///    is dropped (InnoDB refuses to drop it otherwise);
+/// 3. dropped checks, indexes, unique constraints and primary key;
+/// 4. renamed columns; 5. added columns; 6. altered columns (backfilling NULLs
+///    first when a column becomes NOT NULL and has a `backfill`);
+/// 7. the new primary key, unique constraints, indexes and checks;
+/// 8. columns gaining AUTO_INCREMENT (their key now exists);
+/// 9. dropped columns; 10. the table comment.
+pub fn alter_table(d: &TableDiff, out: &mut Vec<Statement>) {
+    let t = qn(&d.to.qualified_name());
+    let ch = &d.changes;
+    let mut pk_added_with_column = false;
+    let mut keys_attached: HashSet<String> = HashSet::new();
+
+    // 1.
+    for c in ch {
+        if let TableChange::AlterColumn { from, to } = c
+            && from.auto_increment
+            && !to.auto_increment
+        {
+            out.push(Statement::new(format!(
+                "ALTER TABLE {t} MODIFY COLUMN {}",
+                column_def(to, true)
+            )));
+        }
+    }
+    // 2.
+    let mut after_drops = d.from.clone();
+    for c in ch {
+        match c {
+            TableChange::DropIndex { index } => {
+                after_drops.indexes.retain(|i| i.name != index.name)
+            }
+            TableChange::DropUnique { unique } => {
+                after_drops.uniques.retain(|u| u.name != unique.name)
+            }
+            TableChange::SetPrimaryKey { .. } => after_drops.primary_key = None,
+            _ => {}
+        }
+    }
+    for fk in &d.from.foreign_keys {
+        let kept = d.to.foreign_keys.iter().any(|f| f.name == fk.name && f.columns == fk.columns)
+            && !ch.iter().any(|c| matches!(c, TableChange::DropForeignKey { foreign_key } if foreign_key.name == fk.name));
+        if kept && covered(&d.from, &fk.columns, None) && !covered(&after_drops, &fk.columns, None)
+        {
+            out.push(
+                Statement::new(format!(
+                    "ALTER TABLE {t} ADD INDEX {} ({})",
+                    q(&fk.name),
+                    cols(&fk.columns)
+                ))
+                .with_comment(format!(
+                    "keep foreign key {} indexed while its index is replaced",
+                    fk.name
+                )),
+            );
+        }
+    }
+    // 3.
+    for c in ch {
+        match c {
+            TableChange::DropCheck { check } => out.push(Statement::new(format!(
+                "ALTER TABLE {t} DROP CONSTRAINT {}",
+                q(&check.name)
+            ))),
+            TableChange::DropIndex { index } => out.push(Statement::new(format!(
+                "DROP INDEX {} ON {t}",
+                q(&index.name)
+            ))),
+            TableChange::DropUnique { unique } => out.push(Statement::new(format!(
+                "ALTER TABLE {t} DROP INDEX {}",
+                q(&unique.name)
+            ))),
+            TableChange::SetPrimaryKey { from: Some(_), .. } => {
+                out.push(Statement::new(format!("ALTER TABLE {t} DROP PRIMARY KEY")))
+            }
+            _ => {}
+        }
+    }
+    // 4.
+    for c in ch {
+        if let TableChange::RenameColumn { from, to } = c {
+            out.push(Statement::new(format!(
+                "ALTER TABLE {t} RENAME COLUMN {} TO {}",
+                q(from),
+                q(to)
+            )));
+        }
+    }
+    // 5.
+    for c in ch {
+        if let TableChange::AddColumn { column } = c {
+            if column.auto_increment {
+                // AUTO_INCREMENT needs its key in the same statement.
+                let mut sql = format!("ALTER TABLE {t} ADD COLUMN {}", column_def(column, true));
+                let first = |cs: &[String]| cs.first() == Some(&column.name);
+                let pk = ch.iter().find_map(|c| match c {
+                    TableChange::SetPrimaryKey { to: Some(pk), .. } if first(&pk.columns) => {
+                        Some(pk)
+                    }
+                    _ => None,
+                });
+                if let Some(pk) = pk {
+                    sql.push_str(&format!(", ADD {}", pk_body(pk)));
+                    pk_added_with_column = true;
+                } else if let Some(u) = ch.iter().find_map(|c| match c {
+                    TableChange::AddUnique { unique } if first(&unique.columns) => Some(unique),
+                    _ => None,
+                }) {
+                    sql.push_str(&format!(", ADD {}", unique_body(u)));
+                    keys_attached.insert(u.name.clone());
+                } else if let Some(ix) = ch.iter().find_map(|c| match c {
+                    TableChange::AddIndex { index }
+                        if index.parts.first() == Some(&IndexPart::Column(column.name.clone())) =>
+                    {
+                        Some(index)
+                    }
+                    _ => None,
+                }) {
+                    sql.push_str(&format!(", ADD {}INDEX {}", index_kind(ix), index_body(ix)));
+                    keys_attached.insert(ix.name.clone());
+                }
+                out.push(Statement::new(sql));
+            } else if !column.nullable && column.default.is_none() {
+                let mut nullable = column.clone();
+                nullable.nullable = true;
+                let col = q(&column.name);
+                out.push(
+                    Statement::new(format!(
+                        "ALTER TABLE {t} ADD COLUMN {}",
+                        column_def(&nullable, false)
+                    ))
+                    .with_comment(format!(
+                        "add NOT NULL column {} in three steps: add, fill, set NOT NULL",
+                        column.name
+                    )),
+                );
+                match &column.backfill {
+                    Some(bf) => out.push(Statement::new(format!("UPDATE {t} SET {col} = {bf}"))),
+                    None => out.push(Statement::new(String::new()).with_todo(format!(
+                        "fill {col} for existing rows (UPDATE {t} SET {col} = ...), or give the column a `backfill` or a server default, then remove this line"
+                    ))),
+                }
+                out.push(Statement::new(format!(
+                    "ALTER TABLE {t} MODIFY COLUMN {}",
+                    column_def(column, true)
+                )));
+            } else {
+                out.push(Statement::new(format!(
+                    "ALTER TABLE {t} ADD COLUMN {}",
+                    column_def(column, true)
+                )));
+            }
+        }
+    }
+    // 6.
+    for c in ch {
+        if let TableChange::AlterColumn { from, to } = c {
+            if from.auto_increment && !to.auto_increment {
+                continue;
+            }
+            if from.nullable
+                && !to.nullable
+                && let Some(bf) = &to.backfill
+            {
+                out.push(Statement::new(format!(
+                    "UPDATE {t} SET {col} = {bf} WHERE {col} IS NULL",
+                    col = q(&to.name)
+                )));
+            }
+            let gains = to.auto_increment && !from.auto_increment;
+            out.push(Statement::new(format!(
+                "ALTER TABLE {t} MODIFY COLUMN {}",
+                column_def(to, !gains)
+            )));
+        }
+    }
+    // 7.
+    for c in ch {
+        match c {
+            TableChange::SetPrimaryKey { to: Some(pk), .. } if !pk_added_with_column => out.push(
+                Statement::new(format!("ALTER TABLE {t} ADD {}", pk_body(pk))),
+            ),
+            TableChange::AddUnique { unique } if !keys_attached.contains(&unique.name) => out.push(
+                Statement::new(format!("ALTER TABLE {t} ADD {}", unique_body(unique))),
+            ),
+            TableChange::AddIndex { index } if !keys_attached.contains(&index.name) => {
+                out.push(Statement::new(format!(
+                    "CREATE {}INDEX {} ON {t} ({}){}",
+                    index_kind(index),
+                    q(&index.name),
+                    index
+                        .parts
+                        .iter()
+                        .map(part_sql)
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    index_using(index)
+                )))
+            }
+            TableChange::AddCheck { check } => out.push(Statement::new(format!(
+                "ALTER TABLE {t} ADD CONSTRAINT {} CHECK ({})",
+                q(&check.name),
+                check.expr
+            ))),
+            _ => {}
+        }
+    }
+    // 8.
+    for c in ch {
+        if let TableChange::AlterColumn { from, to } = c
+            && to.auto_increment
+            && !from.auto_increment
+        {
+            out.push(Statement::new(format!(
+                "ALTER TABLE {t} MODIFY COLUMN {}",
+                column_def(to, true)
+            )));
+        }
+    }
+    // 9.
+    for c in ch {
+        if let TableChange::DropColumn { column } = c {
+            out.push(Statement::new(format!(
+                "ALTER TABLE {t} DROP COLUMN {}",
+                q(&column.name)
+            )));
+        }
+    }
+    // 10.
+    for c in ch {
+        if let TableChange::SetComment { to, .. } = c {
+            out.push(Statement::new(format!(
+                "ALTER TABLE {t} COMMENT = {}",
+                quote_string(to.as_deref().unwrap_or(""))
+            )));
+        }
+    }
+}
