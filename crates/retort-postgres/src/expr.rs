@@ -13,9 +13,9 @@
 //!
 //! Canonical choices: `now()` is written `current_timestamp`; `IN (...)` lists
 //! stay `IN`; string literals that the catalog casts to a number become numbers.
-//! When the parser meets syntax it does not model (sub-queries, `CASE`,
-//! `EXTRACT(... FROM ...)`), it falls back to [`retort_schema::expr::normalize`],
-//! which is token-based and still canonical for spelling.
+//! When the parser meets syntax it does not model (sub-queries,
+//! `EXTRACT(... FROM ...)`), it falls back to canonical spelling of the tokens
+//! (case, spacing, quoting), without the rewrites.
 
 use retort_schema::expr::{self as generic, Token};
 
@@ -26,9 +26,10 @@ pub fn normalize(sql: &str) -> String {
             let node = simplify(node);
             let mut out = Vec::new();
             print(&node, &mut out);
-            generic::render(&out)
+            render_tokens(&out)
         }
-        None => generic::normalize(sql),
+        // Unknown syntax: canonical spelling only (still valid SQL).
+        None => render_tokens(&generic::tokenize(sql)),
     }
 }
 
@@ -244,6 +245,8 @@ enum Node {
     Array(Vec<Node>),
     /// `x[i]`.
     Subscript(Box<Node>, Box<Node>),
+    /// `CASE [operand] WHEN .. THEN .. [ELSE ..] END`.
+    Case(Option<Box<Node>>, Vec<(Node, Node)>, Option<Box<Node>>),
 }
 
 const P_OR: u8 = 1;
@@ -567,6 +570,34 @@ impl Parser {
                 let n = self.expr(P_NOT)?;
                 Node::Not(Box::new(n))
             }
+            Tok::Word(w) if w == "case" => {
+                let operand = if self.word_is(0, "when") {
+                    None
+                } else {
+                    Some(Box::new(self.expr(0)?))
+                };
+                let mut arms = Vec::new();
+                while self.word_is(0, "when") {
+                    self.pos += 1;
+                    let cond = self.expr(0)?;
+                    if !self.word_is(0, "then") {
+                        return None;
+                    }
+                    self.pos += 1;
+                    arms.push((cond, self.expr(0)?));
+                }
+                let otherwise = if self.word_is(0, "else") {
+                    self.pos += 1;
+                    Some(Box::new(self.expr(0)?))
+                } else {
+                    None
+                };
+                if arms.is_empty() || !self.word_is(0, "end") {
+                    return None;
+                }
+                self.pos += 1;
+                Node::Case(operand, arms, otherwise)
+            }
             Tok::Word(w) if w == "array" && self.peek() == Some(&Tok::OpenBracket) => {
                 self.pos += 1;
                 Node::Array(self.list(&Tok::CloseBracket)?)
@@ -574,7 +605,7 @@ impl Parser {
             Tok::Word(w)
                 if matches!(
                     w.as_str(),
-                    "case" | "exists" | "select" | "cast" | "interval" | "extract" | "array"
+                    "exists" | "select" | "cast" | "interval" | "extract" | "array"
                 ) =>
             {
                 return None;
@@ -768,7 +799,219 @@ fn simplify(n: Node) -> Node {
         }
         Node::Array(items) => Node::Array(items.into_iter().map(simplify).collect()),
         Node::Subscript(x, i) => Node::Subscript(Box::new(simplify(*x)), Box::new(simplify(*i))),
+        Node::Case(op, arms, otherwise) => Node::Case(
+            op.map(|o| Box::new(simplify(*o))),
+            arms.into_iter()
+                .map(|(c, r)| (simplify(c), simplify(r)))
+                .collect(),
+            otherwise.map(|o| Box::new(simplify(*o))),
+        ),
     }
+}
+
+/// PostgreSQL key words that cannot be used as a column name without quotes
+/// (reserved, and those allowed only as function or type names).
+const RESERVED: &[&str] = &[
+    "all",
+    "analyse",
+    "analyze",
+    "and",
+    "any",
+    "array",
+    "as",
+    "asc",
+    "asymmetric",
+    "authorization",
+    "between",
+    "bigint",
+    "binary",
+    "bit",
+    "boolean",
+    "both",
+    "case",
+    "cast",
+    "char",
+    "character",
+    "check",
+    "coalesce",
+    "collate",
+    "collation",
+    "column",
+    "concurrently",
+    "constraint",
+    "create",
+    "cross",
+    "current_catalog",
+    "current_date",
+    "current_role",
+    "current_schema",
+    "current_time",
+    "current_timestamp",
+    "current_user",
+    "dec",
+    "decimal",
+    "default",
+    "deferrable",
+    "desc",
+    "distinct",
+    "do",
+    "else",
+    "end",
+    "except",
+    "exists",
+    "extract",
+    "false",
+    "fetch",
+    "float",
+    "for",
+    "foreign",
+    "freeze",
+    "from",
+    "full",
+    "grant",
+    "greatest",
+    "group",
+    "grouping",
+    "having",
+    "ilike",
+    "in",
+    "initially",
+    "inner",
+    "inout",
+    "int",
+    "integer",
+    "intersect",
+    "interval",
+    "into",
+    "is",
+    "isnull",
+    "join",
+    "lateral",
+    "leading",
+    "least",
+    "left",
+    "like",
+    "limit",
+    "localtime",
+    "localtimestamp",
+    "national",
+    "natural",
+    "nchar",
+    "none",
+    "normalize",
+    "not",
+    "notnull",
+    "null",
+    "nullif",
+    "numeric",
+    "offset",
+    "on",
+    "only",
+    "or",
+    "order",
+    "out",
+    "outer",
+    "overlaps",
+    "overlay",
+    "placing",
+    "position",
+    "precision",
+    "primary",
+    "real",
+    "references",
+    "returning",
+    "right",
+    "row",
+    "select",
+    "session_user",
+    "setof",
+    "similar",
+    "smallint",
+    "some",
+    "substring",
+    "symmetric",
+    "system_user",
+    "table",
+    "tablesample",
+    "then",
+    "time",
+    "timestamp",
+    "to",
+    "trailing",
+    "treat",
+    "trim",
+    "true",
+    "union",
+    "unique",
+    "user",
+    "using",
+    "values",
+    "varchar",
+    "variadic",
+    "verbose",
+    "when",
+    "where",
+    "window",
+    "with",
+    "xmlattributes",
+    "xmlconcat",
+    "xmlelement",
+    "xmlexists",
+    "xmlforest",
+    "xmlnamespaces",
+    "xmlparse",
+    "xmlpi",
+    "xmlroot",
+    "xmlserialize",
+    "xmltable",
+];
+
+/// Whether a name can be written without quotes and still mean itself.
+fn plain_ident(s: &str) -> bool {
+    let mut chars = s.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_lowercase() || c == '_')
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '$')
+        && !RESERVED.contains(&s)
+}
+
+/// Words after which `(` opens a sub-expression, not an argument list.
+const SPACED_BEFORE_PAREN: &[&str] = &["and", "or", "not", "in", "any", "all", "exists"];
+
+/// Print tokens with canonical spacing; quoted identifiers keep their quotes
+/// only where they need them.
+fn render_tokens(toks: &[Token]) -> String {
+    let mut out = String::new();
+    let mut prev: Option<&Token> = None;
+    for t in toks {
+        let text = match t {
+            Token::Word(w) => w.clone(),
+            Token::Ident(s) if plain_ident(s) => s.clone(),
+            Token::Ident(s) => crate::quote_ident(s),
+            Token::Str(s) => crate::quote_literal(s),
+            Token::Number(n) => n.clone(),
+            Token::Punct(p) => p.clone(),
+        };
+        let space = match (prev, t) {
+            (None, _) => false,
+            (Some(Token::Punct(p)), _) if p == "(" || p == "." || p == "::" || p == "[" => false,
+            (_, Token::Punct(p))
+                if p == ")" || p == "," || p == "." || p == "::" || p == "[" || p == "]" =>
+            {
+                false
+            }
+            (Some(Token::Word(w)), Token::Punct(p)) if p == "(" => {
+                SPACED_BEFORE_PAREN.contains(&w.as_str())
+            }
+            (Some(Token::Ident(_)), Token::Punct(p)) if p == "(" => false,
+            _ => true,
+        };
+        if space {
+            out.push(' ');
+        }
+        out.push_str(&text);
+        prev = Some(t);
+    }
+    out
 }
 
 fn punct(out: &mut Vec<Token>, p: &str) {
@@ -824,10 +1067,17 @@ fn print(n: &Node, out: &mut Vec<Token>) {
             op_token(op, out);
             child(r, p + 1, out);
         }
-        Node::Prefix(op, x) => {
-            out.push(Token::Punct(op.clone()));
-            child(x, P_UNARY, out);
-        }
+        Node::Prefix(op, x) => match x.as_ref() {
+            Node::Atom(t) if op == "-" && matches!(t.as_slice(), [Token::Number(_)]) => {
+                if let [Token::Number(n)] = t.as_slice() {
+                    out.push(Token::Number(format!("-{n}")));
+                }
+            }
+            _ => {
+                out.push(Token::Punct(op.clone()));
+                child(x, P_UNARY, out);
+            }
+        },
         Node::Is(x, w) => {
             child(x, P_IS + 1, out);
             out.push(Token::Word("is".into()));
@@ -884,6 +1134,23 @@ fn print(n: &Node, out: &mut Vec<Token>) {
                 print(a, out);
             }
             punct(out, "]");
+        }
+        Node::Case(operand, arms, otherwise) => {
+            out.push(Token::Word("case".into()));
+            if let Some(o) = operand {
+                print(o, out);
+            }
+            for (c, r) in arms {
+                out.push(Token::Word("when".into()));
+                print(c, out);
+                out.push(Token::Word("then".into()));
+                print(r, out);
+            }
+            if let Some(o) = otherwise {
+                out.push(Token::Word("else".into()));
+                print(o, out);
+            }
+            out.push(Token::Word("end".into()));
         }
         Node::Subscript(x, i) => {
             child(x, P_ATOM, out);
