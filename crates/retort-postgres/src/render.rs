@@ -19,10 +19,14 @@
 //! but the new value cannot be used in that same transaction: a revision that adds
 //! a value and uses it (e.g. as a default) must be split in two.
 //!
-//! Known limits: the type swap converts column defaults only if they are valid in
-//! the new type (a default equal to a removed value makes it fail, and the revision
-//! rolls back); dropping a primary key assumes PostgreSQL's default name
-//! `<table>_pkey`.
+//! Two operations use a `DO $retort$ ... $retort$` block because the name or
+//! value they need is only known to the database: dropping a primary key (its
+//! name, which other tools or table renames choose), and converting a column to a
+//! swapped enum type (its default must be dropped, converted and set again).
+//!
+//! Known limits: in the type swap, a default equal to a removed value, or a CHECK
+//! or index expression that compares the column with an enum literal, makes the
+//! conversion fail and the revision roll back; rewrite those by hand.
 
 use retort_dialect::Statement;
 use retort_schema::{
@@ -167,11 +171,7 @@ fn alter_enum(
         to.qualified_name()
     ))];
     for (table, column) in columns {
-        out.push(Statement::new(format!(
-            "ALTER TABLE {} ALTER COLUMN {col} TYPE {tmp_name} USING {col}::text::{tmp_name}",
-            qname(table),
-            col = quote_ident(column)
-        )));
+        out.push(convert_enum_column(table, column, &tmp_name));
     }
     out.push(Statement::new(format!("DROP TYPE {name}")));
     out.push(Statement::new(format!(
@@ -344,13 +344,47 @@ fn drop_constraint(table: &QualifiedName, name: &str) -> Statement {
     ))
 }
 
-/// PostgreSQL's own name for a primary key: `<table>_pkey`, the table part cut to fit 63 bytes.
-fn default_pk_name(table: &str) -> String {
-    let mut cut = table.len().min(crate::MAX_IDENT_LEN - "_pkey".len());
-    while !table.is_char_boundary(cut) {
-        cut -= 1;
-    }
-    format!("{}_pkey", &table[..cut])
+/// A PL/pgSQL block, dollar-quoted with a tag no identifier can close.
+fn do_block(declare: &str, body: &str) -> String {
+    format!("DO $retort$\nDECLARE\n    {declare}\nBEGIN\n{body}END\n$retort$")
+}
+
+/// `format()` pattern text: a literal with `%` doubled, for the parts that are not placeholders.
+fn format_pattern(sql: &str) -> String {
+    quote_literal(&sql.replace('%', "%%"))
+}
+
+/// Drop a primary key whatever its name (another tool, or a renamed table, may have named it).
+fn drop_primary_key(table: &QualifiedName) -> Statement {
+    let t = qname(table);
+    let body = format!(
+        "    SELECT conname INTO n FROM pg_catalog.pg_constraint WHERE conrelid = {}::regclass AND contype = 'p';\n    \
+         EXECUTE format({} || ' %I', n);\n",
+        quote_literal(&t),
+        format_pattern(&format!("ALTER TABLE {t} DROP CONSTRAINT"))
+    );
+    Statement::new(do_block("n name;", &body)).with_comment(format!("drop the primary key of {t}"))
+}
+
+/// Convert one column to the swapped enum type, keeping its default: the default
+/// is read from the catalog, its cast to the old type removed, and set again.
+fn convert_enum_column(table: &QualifiedName, column: &str, new_type: &str) -> Statement {
+    let t = qname(table);
+    let c = quote_ident(column);
+    let body = format!(
+        "    SELECT pg_get_expr(ad.adbin, ad.adrelid) INTO d FROM pg_catalog.pg_attrdef ad\n        \
+         JOIN pg_catalog.pg_attribute a ON a.attrelid = ad.adrelid AND a.attnum = ad.adnum\n        \
+         WHERE ad.adrelid = {tl}::regclass AND a.attname = {cl};\n    \
+         ALTER TABLE {t} ALTER COLUMN {c} DROP DEFAULT;\n    \
+         ALTER TABLE {t} ALTER COLUMN {c} TYPE {new_type} USING {c}::text::{new_type};\n    \
+         IF d IS NOT NULL THEN\n        \
+         EXECUTE format({pattern} || ' %s', regexp_replace(d, '::[^'']*$', ''));\n    \
+         END IF;\n",
+        tl = quote_literal(&t),
+        cl = quote_literal(column),
+        pattern = format_pattern(&format!("ALTER TABLE {t} ALTER COLUMN {c} SET DEFAULT")),
+    );
+    Statement::new(do_block("d text;", &body))
 }
 
 fn alter_table(d: &TableDiff, change: &TableChange) -> Vec<Statement> {
@@ -373,11 +407,10 @@ fn alter_table(d: &TableDiff, change: &TableChange) -> Vec<Statement> {
         TableChange::SetPrimaryKey { from, to } => {
             let mut out = Vec::new();
             if let Some(pk) = from {
-                let pk_name = pk
-                    .name
-                    .clone()
-                    .unwrap_or_else(|| default_pk_name(&name.name));
-                out.push(drop_constraint(&name, &pk_name));
+                out.push(match &pk.name {
+                    Some(n) => drop_constraint(&name, n),
+                    None => drop_primary_key(&name),
+                });
             }
             if let Some(pk) = to {
                 out.push(alter(format!("ADD {}", pk_clause(pk))));

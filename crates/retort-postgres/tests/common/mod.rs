@@ -187,3 +187,12 @@ pub fn assert_same(live: &Schema, model: &Schema) {
         );
     }
 }
+
+/// The schema with every table's columns sorted by name.
+pub fn columns_by_name(schema: &Schema) -> Schema {
+    let mut s = schema.clone();
+    for t in &mut s.tables {
+        t.columns.sort_by(|a, b| a.name.cmp(&b.name));
+    }
+    s
+}
