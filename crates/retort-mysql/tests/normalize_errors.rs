@@ -1,0 +1,73 @@
+//! Model constructs MySQL cannot express fail at normalization, naming the object.
+
+mod common;
+
+use common::fixtures::*;
+use retort_dialect::Dialect;
+use retort_mysql::MysqlDialect;
+use retort_schema::{ColumnType as T, FkAction, Index, IndexPart, Table};
+
+fn errors(t: Table) -> Vec<String> {
+    match MysqlDialect.normalize(&schema(vec![t])) {
+        Ok(_) => Vec::new(),
+        Err(e) => e.iter().map(|e| e.to_string()).collect(),
+    }
+}
+
+#[test]
+fn identifiers_longer_than_64_characters() {
+    let long = "c".repeat(65);
+    let t = Table {
+        name: "t".into(),
+        columns: vec![col(&long, T::Integer)],
+        ..Default::default()
+    };
+    let e = errors(t);
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert!(e[0].contains(&long) && e[0].contains("at most 64"), "{e:?}");
+    // 64 characters of unicode are fine (the limit counts characters, not bytes).
+    let ok = Table {
+        name: "ï".repeat(64),
+        columns: vec![col("c", T::Integer)],
+        ..Default::default()
+    };
+    assert!(errors(ok).is_empty());
+}
+
+#[test]
+fn text_in_a_key_needs_a_length() {
+    let t = Table {
+        name: "t".into(),
+        columns: vec![not_null(col("body", T::Text))],
+        uniques: vec![unique("t", &["body"])],
+        ..Default::default()
+    };
+    let e = errors(t);
+    assert!(
+        e.iter()
+            .any(|m| m.contains("\"body\"") && m.contains("max_length")),
+        "{e:?}"
+    );
+}
+
+#[test]
+fn partial_indexes_set_default_and_unkeyed_auto_increment() {
+    let mut t = Table {
+        name: "t".into(),
+        columns: vec![id(T::Integer), col("x", T::Integer)],
+        foreign_keys: vec![fk("t", &["x"], "t", &["id"], FkAction::SetDefault)],
+        ..Default::default()
+    };
+    t.indexes.push(Index {
+        name: "ix_t_x".into(),
+        named: false,
+        parts: vec![IndexPart::Column("x".into())],
+        unique: false,
+        predicate: Some("x > 0".into()),
+        method: None,
+    });
+    let e = errors(t).join("\n");
+    assert!(e.contains("partial"), "{e}");
+    assert!(e.contains("SET DEFAULT"), "{e}");
+    assert!(e.contains("AUTO_INCREMENT"), "{e}");
+}
