@@ -349,9 +349,9 @@ fn do_block(declare: &str, body: &str) -> String {
     format!("DO $retort$\nDECLARE\n    {declare}\nBEGIN\n{body}END\n$retort$")
 }
 
-/// `format()` pattern text: a literal with `%` doubled, for the parts that are not placeholders.
-fn format_pattern(sql: &str) -> String {
-    quote_literal(&sql.replace('%', "%%"))
+/// A `format()` pattern: `sql` with `%` doubled, then the placeholder.
+fn format_pattern(sql: &str, placeholder: &str) -> String {
+    quote_literal(&format!("{} {placeholder}", sql.replace('%', "%%")))
 }
 
 /// Drop a primary key whatever its name (another tool, or a renamed table, may have named it).
@@ -359,9 +359,9 @@ fn drop_primary_key(table: &QualifiedName) -> Statement {
     let t = qname(table);
     let body = format!(
         "    SELECT conname INTO n FROM pg_catalog.pg_constraint WHERE conrelid = {}::regclass AND contype = 'p';\n    \
-         EXECUTE format({} || ' %I', n);\n",
+         EXECUTE format({}, n);\n",
         quote_literal(&t),
-        format_pattern(&format!("ALTER TABLE {t} DROP CONSTRAINT"))
+        format_pattern(&format!("ALTER TABLE {t} DROP CONSTRAINT"), "%I")
     );
     Statement::new(do_block("n name;", &body)).with_comment(format!("drop the primary key of {t}"))
 }
@@ -378,11 +378,14 @@ fn convert_enum_column(table: &QualifiedName, column: &str, new_type: &str) -> S
          ALTER TABLE {t} ALTER COLUMN {c} DROP DEFAULT;\n    \
          ALTER TABLE {t} ALTER COLUMN {c} TYPE {new_type} USING {c}::text::{new_type};\n    \
          IF d IS NOT NULL THEN\n        \
-         EXECUTE format({pattern} || ' %s', regexp_replace(d, '::[^'']*$', ''));\n    \
+         EXECUTE format({pattern}, regexp_replace(d, '::[^'']*$', ''));\n    \
          END IF;\n",
         tl = quote_literal(&t),
         cl = quote_literal(column),
-        pattern = format_pattern(&format!("ALTER TABLE {t} ALTER COLUMN {c} SET DEFAULT")),
+        pattern = format_pattern(
+            &format!("ALTER TABLE {t} ALTER COLUMN {c} SET DEFAULT"),
+            "%s"
+        ),
     );
     Statement::new(do_block("d text;", &body))
 }
