@@ -1,1 +1,23 @@
-//! placeholder
+//! retort keeps a project's database schema in step with its models.
+//!
+//! Models are Rust structs with `#[derive(Model)]` (see SPEC §4 for the
+//! `#[model(...)]` attributes); [`Metadata`] holds them all, like SQLAlchemy's
+//! `Base.metadata`.
+#![deny(missing_docs)]
+
+pub mod metadata;
+pub mod model;
+
+pub use metadata::Metadata;
+pub use model::*;
+pub use retort_derive::{DbEnum, Model};
+pub use retort_schema as schema;
+
+/// Support for the code the derives generate. Not public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::metadata::Registration;
+    pub use crate::model::table_from_json;
+    pub use inventory;
+    pub use serde_json;
+}
