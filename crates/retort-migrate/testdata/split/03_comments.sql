@@ -1,0 +1,5 @@
+-- leading comment; with a semicolon
+SELECT 1; -- trailing; comment
+/* block; comment /* nested; */ still; comment */
+SELECT 2 /* inline; */ + 3;
+-- only comments after the last statement;

@@ -1,0 +1,10 @@
+CREATE FUNCTION "add"(a integer, b integer) RETURNS integer
+LANGUAGE sql
+BEGIN ATOMIC
+  SELECT a + b;
+  SELECT CASE WHEN a > 0 THEN a ELSE b END;
+END;
+CREATE TABLE "event_log" ("begin" TEXT, "end" TEXT);
+CREATE TABLE x (event TEXT, begin_at TEXT);
+CREATE TRIGGER "t" BEFORE INSERT ON "x" FOR EACH ROW EXECUTE FUNCTION "touch"();
+SELECT 2;

@@ -1,0 +1,7 @@
+
+
+SELECT
+  1;
+
+   SELECT 2
+   ;
