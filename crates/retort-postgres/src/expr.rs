@@ -12,7 +12,9 @@
 //! gives equal text. The output is valid PostgreSQL, because the renderer executes it.
 //!
 //! Canonical choices: `now()` is written `current_timestamp`; `IN (...)` lists
-//! stay `IN`; string literals that the catalog casts to a number become numbers.
+//! stay `IN`; string literals that the catalog casts to a number become numbers;
+//! a literal `'YYYY-MM-DD 00:00:00'` is written `'YYYY-MM-DD'` (PostgreSQL adds the
+//! time when it compares a date literal with a timestamp).
 //! When the parser meets syntax it does not model (sub-queries,
 //! `EXTRACT(... FROM ...)`), it falls back to canonical spelling of the tokens
 //! (case, spacing, quoting), without the rewrites.
@@ -728,10 +730,30 @@ fn number_node(s: &str) -> Option<Node> {
     })
 }
 
+/// `YYYY-MM-DD 00:00:00`: the same instant as the date alone.
+fn is_midnight_timestamp(s: &str) -> bool {
+    let b = s.as_bytes();
+    s.len() == 19
+        && s.ends_with(" 00:00:00")
+        && b[..10].iter().enumerate().all(|(i, c)| {
+            if i == 4 || i == 7 {
+                *c == b'-'
+            } else {
+                c.is_ascii_digit()
+            }
+        })
+}
+
 /// Apply PostgreSQL's rewrites, bottom-up.
 fn simplify(n: Node) -> Node {
     match n {
-        Node::Atom(t) => Node::Atom(t),
+        // PostgreSQL writes a date compared with a timestamp as `'2020-01-01 00:00:00'`.
+        Node::Atom(t) => match t.as_slice() {
+            [Token::Str(s)] if is_midnight_timestamp(s) => {
+                Node::Atom(vec![Token::Str(s[..10].to_string())])
+            }
+            _ => Node::Atom(t),
+        },
         Node::Nary(k, items) => {
             let mut out = Node::Nary(k, Vec::new());
             let items: Vec<Node> = items.into_iter().map(simplify).collect();

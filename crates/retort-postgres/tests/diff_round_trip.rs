@@ -264,5 +264,10 @@ async fn enum_value_added_in_place_and_identity_toggled() {
         sql.contains("ADD VALUE 'ecstatic' BEFORE 'happy'") && sql.contains("ADD VALUE 'zen'"),
         "{sql}"
     );
-    a_b_a("enum add", &a, &b, SEED).await;
+    let seed: Vec<&str> = SEED
+        .iter()
+        .copied()
+        .chain(["INSERT INTO b (a_id) VALUES (NULL), (NULL)"])
+        .collect();
+    a_b_a("enum add", &a, &b, &seed).await;
 }
