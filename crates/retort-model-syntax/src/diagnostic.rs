@@ -36,7 +36,7 @@ impl ModelError {
     /// The error as `syn` reports it in a `compile_error!`: the message, then the help.
     pub fn to_syn_error(&self) -> syn::Error {
         let text = match &self.help {
-            Some(help) => format!("{}\n\n= help: {help}", self.message),
+            Some(help) => format!("{}\n= help: {help}", self.message),
             None => self.message.clone(),
         };
         syn::Error::new(self.span, text)

@@ -75,9 +75,22 @@ pub fn scan_sources(sources: &[(PathBuf, String)]) -> Result<Schema, Vec<Diagnos
         for item in items {
             match item {
                 Item::Enum(e) if derives(&e.attrs, "DbEnum") => match parse_db_enum(e) {
-                    Ok(def) => {
-                        enums.entry(def.ident.to_string()).or_insert(def);
-                    }
+                    Ok(def) => match enums.get(&def.ident.to_string()) {
+                        Some(first) if first.column_type() != def.column_type() => {
+                            diagnostics.push(misplaced(
+                                file,
+                                def.ident.span(),
+                                &format!(
+                                    "a different DbEnum named `{}` is declared in another model file; the scanner resolves field types by name",
+                                    def.ident
+                                ),
+                            ));
+                        }
+                        Some(_) => {}
+                        None => {
+                            enums.insert(def.ident.to_string(), def);
+                        }
+                    },
                     Err(errors) => report(&mut diagnostics, file, &errors),
                 },
                 Item::Struct(s) if derives(&s.attrs, "DbEnum") => diagnostics.push(misplaced(

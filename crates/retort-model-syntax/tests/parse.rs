@@ -356,3 +356,24 @@ struct User { #[model(primary_key)] id: i32, #[model(unique)] email: String }
     let b = serde_json::to_string(&table(src)).expect("json");
     assert_eq!(a, b);
 }
+
+#[test]
+fn differing_db_enums_of_one_name_are_ambiguous() {
+    let sources = [
+        (
+            PathBuf::from("a.rs"),
+            "#[derive(DbEnum)] enum Status { A }".to_string(),
+        ),
+        (
+            PathBuf::from("b.rs"),
+            "#[derive(DbEnum)]\nenum Status { B }".to_string(),
+        ),
+    ];
+    let diags = scan_sources(&sources).expect_err("ambiguous");
+    assert_eq!((diags[0].file.to_str(), diags[0].line), (Some("b.rs"), 2));
+    assert!(
+        diags[0]
+            .message
+            .contains("a different DbEnum named `Status`")
+    );
+}
