@@ -100,7 +100,7 @@ pub fn normalize_default(default: &str, ty: &ColumnType) -> Option<String> {
         return None;
     }
     // Split off `ON UPDATE ...`.
-    let toks = tokenize(trimmed);
+    let toks = tokenize(&crate::sqlexpr::double_quotes_as_strings(trimmed));
     let split = toks.windows(2).position(|w| {
         matches!((&w[0], &w[1]), (Token::Word(a), Token::Word(b)) if a == "on" && b == "update")
     });

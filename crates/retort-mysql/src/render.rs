@@ -51,12 +51,7 @@ pub fn column_def(c: &Column, with_auto_increment: bool) -> String {
     let mut s = format!("{} {}", q(&c.name), type_sql(&c.ty));
     s.push_str(if c.nullable { " NULL" } else { " NOT NULL" });
     if let Some(d) = &c.default {
-        // TEXT/BLOB/JSON defaults must be expressions on MySQL 8.0.13+; MariaDB takes both.
-        if is_lob(&c.ty) && !d.contains(" on update ") {
-            s.push_str(&format!(" DEFAULT ({d})"));
-        } else {
-            s.push_str(&format!(" DEFAULT {d}"));
-        }
+        s.push_str(&format!(" DEFAULT {}", default_sql(d, &c.ty)));
     }
     if c.auto_increment && with_auto_increment {
         s.push_str(" AUTO_INCREMENT");
@@ -65,6 +60,31 @@ pub fn column_def(c: &Column, with_auto_increment: bool) -> String {
         s.push_str(&format!(" COMMENT {}", quote_string(cm)));
     }
     s
+}
+
+/// A default as written after `DEFAULT`: literals and `CURRENT_TIMESTAMP` bare,
+/// other expressions in parentheses (MySQL 8.0.13+, MariaDB 10.2+). TEXT, BLOB
+/// and JSON columns take only expression defaults on MySQL 8, so theirs are
+/// always parenthesized.
+pub fn default_sql(d: &str, ty: &retort_schema::ColumnType) -> String {
+    use retort_schema::expr::{Token, tokenize};
+    let toks = tokenize(d);
+    let literal = match toks.as_slice() {
+        [Token::Number(_) | Token::Str(_)] => true,
+        [Token::Word(w)] => w == "null" || w == "current_timestamp",
+        [
+            Token::Word(w),
+            Token::Punct(o),
+            Token::Number(_),
+            Token::Punct(c),
+        ] => w == "current_timestamp" && o == "(" && c == ")",
+        _ => d.contains(" on update "),
+    };
+    if literal && !is_lob(ty) {
+        d.to_string()
+    } else {
+        format!("({d})")
+    }
 }
 
 fn part_sql(p: &IndexPart) -> String {

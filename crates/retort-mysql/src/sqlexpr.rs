@@ -16,16 +16,65 @@
 //!   around an `AND` group between `OR`s. MySQL 8 prints CHECK bodies fully
 //!   parenthesized, MariaDB minimally; both end up the same.
 //!
-//! Double-quoted text is read as an identifier (as by the shared tokenizer), so
-//! models should write string literals with single quotes.
+//! Double-quoted text is a string literal, as on MySQL and MariaDB without
+//! `ANSI_QUOTES`; identifiers are quoted with backticks.
 
 use retort_schema::expr::{Token, tokenize};
 
 /// The canonical text of an expression.
 pub fn normalize_expr(sql: &str) -> String {
-    let toks = rewrite(tokenize(sql));
+    let toks = rewrite(tokenize(&double_quotes_as_strings(sql)));
     let toks = strip_parens(toks);
+    let toks = strip_parens(simplify(toks));
     render_tokens(&toks)
+}
+
+/// Rewrite `"text"` as `'text'` (outside strings and backtick identifiers).
+pub(crate) fn double_quotes_as_strings(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' | '`' => {
+                out.push(c);
+                while let Some(d) = chars.next() {
+                    out.push(d);
+                    if d == '\\' && c == '\'' {
+                        if let Some(e) = chars.next() {
+                            out.push(e);
+                        }
+                    } else if d == c {
+                        if chars.peek() == Some(&c) {
+                            out.extend(chars.next());
+                        } else {
+                            break;
+                        }
+                    }
+                }
+            }
+            '"' => {
+                out.push('\'');
+                while let Some(d) = chars.next() {
+                    match d {
+                        '"' if chars.peek() == Some(&'"') => {
+                            chars.next();
+                            out.push('"');
+                        }
+                        '"' => break,
+                        '\'' => out.push_str("''"),
+                        '\\' => {
+                            out.push('\\');
+                            out.extend(chars.next());
+                        }
+                        _ => out.push(d),
+                    }
+                }
+                out.push('\'');
+            }
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 fn p(s: &str) -> Token {
@@ -114,11 +163,97 @@ fn rewrite(toks: Vec<Token>) -> Vec<Token> {
                 }
             }
             Token::Punct(m) if m == "&&" => out.push(Token::Word("and".into())),
+            Token::Number(n) if n.contains(['e', 'E']) => match n.parse::<f64>() {
+                Ok(v) if v.is_finite() => out.push(Token::Number(v.to_string())),
+                _ => out.push(t.clone()),
+            },
+            Token::Punct(m) if m == "%" => out.push(Token::Word("mod".into())),
+            Token::Word(w) if w == "octet_length" && next == Some(&p("(")) => {
+                out.push(Token::Word("length".into()))
+            }
             _ => out.push(t.clone()),
         }
         i += 1;
     }
     out
+}
+
+/// The comparison that is true exactly when `op` is false (for non-NULL operands).
+fn inverse(op: &str) -> Option<&'static str> {
+    Some(match op {
+        "=" => "<>",
+        "<>" => "=",
+        "<" => ">=",
+        ">=" => "<",
+        ">" => "<=",
+        "<=" => ">",
+        _ => return None,
+    })
+}
+
+fn operand(t: Option<&Token>) -> bool {
+    matches!(
+        t,
+        Some(Token::Word(_) | Token::Ident(_) | Token::Number(_) | Token::Str(_))
+    ) && !is_word(
+        t,
+        &[
+            "and", "or", "xor", "not", "null", "is", "in", "like", "between",
+        ],
+    )
+}
+
+fn comparison(toks: &[Token]) -> Option<(Token, &'static str, Token)> {
+    match toks {
+        [x, Token::Punct(op), y] if operand(Some(x)) && operand(Some(y)) => {
+            inverse(op).map(|inv| (x.clone(), inv, y.clone()))
+        }
+        _ => None,
+    }
+}
+
+fn boundary(t: Option<&Token>) -> bool {
+    t.is_none() || t == Some(&p("(")) || t == Some(&p(")")) || is_word(t, &["and", "or", "xor"])
+}
+
+/// MariaDB's printer rewrites `NOT (a > b)` as `a <= b`, `a IN (x)` as `a = x`
+/// and `a NOT IN (x)` as `a <> x`; do the same.
+fn simplify(mut toks: Vec<Token>) -> Vec<Token> {
+    let mut i = 0;
+    while i < toks.len() {
+        let prev = if i > 0 { toks.get(i - 1) } else { None };
+        if is_word(toks.get(i), &["not"]) && boundary(prev) {
+            if toks.get(i + 1) == Some(&p("(")) {
+                if let Some(close) = matching_close(&toks, i + 1)
+                    && let Some((x, op, y)) = comparison(&toks[i + 2..close])
+                {
+                    toks.splice(i..=close, [x, Token::Punct(op.into()), y]);
+                    continue;
+                }
+            } else if toks.len() >= i + 4
+                && boundary(toks.get(i + 4))
+                && let Some((x, op, y)) = comparison(&toks[i + 1..i + 4])
+            {
+                toks.splice(i..i + 4, [x, Token::Punct(op.into()), y]);
+                continue;
+            }
+        }
+        if is_word(toks.get(i), &["in"])
+            && toks.get(i + 1) == Some(&p("("))
+            && toks.get(i + 3) == Some(&p(")"))
+            && operand(toks.get(i + 2))
+        {
+            let value = toks[i + 2].clone();
+            if is_word(prev, &["not"]) {
+                toks.splice(i - 1..i + 4, [Token::Punct("<>".into()), value]);
+            } else {
+                toks.splice(i..i + 4, [Token::Punct("=".into()), value]);
+            }
+            continue;
+        }
+        i += 1;
+    }
+    toks
 }
 
 fn is_now(w: &str) -> bool {
@@ -659,6 +794,13 @@ mod tests {
         assert_eq!(normalize_expr("-1"), "-1");
         assert_eq!(normalize_expr("1.50"), "1.5");
         assert_eq!(normalize_expr("x between 1 and 2"), "x between 1 and 2");
+        assert_eq!(normalize_expr("NOT (n > 1)"), "n <= 1");
+        assert_eq!(normalize_expr("\"it's\" = `a\"b`"), "'it''s' = `a\"b`");
+        assert_eq!(normalize_expr("a > 0 and not b = 1"), "a > 0 and b <> 1");
+        assert_eq!(normalize_expr("a NOT IN ('z')"), "a <> 'z'");
+        assert_eq!(normalize_expr("a IN (1)"), "a = 1");
+        assert_eq!(normalize_expr("n % 2 = 0"), "n mod 2 = 0");
+        assert_eq!(normalize_expr("octet_length(a) < 3"), "length(a) < 3");
     }
 
     #[test]
