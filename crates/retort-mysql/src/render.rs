@@ -71,6 +71,7 @@ pub fn default_sql(d: &str, ty: &retort_schema::ColumnType) -> String {
     let toks = tokenize(d);
     let literal = match toks.as_slice() {
         [Token::Number(_) | Token::Str(_)] => true,
+        [Token::Punct(m), Token::Number(_)] => m == "-",
         [Token::Word(w)] => w == "null" || w == "current_timestamp",
         [
             Token::Word(w),
