@@ -231,8 +231,7 @@ fn parse_references(
     }
     let (mut on_delete, mut on_update, mut deferrable) =
         (FkAction::NoAction, FkAction::NoAction, false);
-    loop {
-        let Some(t) = toks.get(i) else { break };
+    while let Some(t) = toks.get(i) {
         if t.is_word("on") {
             let which = toks.get(i + 1);
             let (action, next) = fk_action(toks, i + 2);

@@ -51,16 +51,16 @@ impl SqliteDriver {
             .busy_timeout(DEFAULT_BUSY_TIMEOUT);
         let path = options.get_filename().to_path_buf();
         let in_memory = url.contains(":memory:") || url.contains("mode=memory");
-        if !in_memory {
-            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                if !dir.is_dir() {
-                    return Err(DbError::connect(format!(
-                        "cannot open SQLite database {}: directory {} does not exist (create it, or fix the database URL)",
-                        path.display(),
-                        dir.display()
-                    )));
-                }
-            }
+        if let Some(dir) = path
+            .parent()
+            .filter(|d| !in_memory && !d.as_os_str().is_empty())
+            && !dir.is_dir()
+        {
+            return Err(DbError::connect(format!(
+                "cannot open SQLite database {}: directory {} does not exist (create it, or fix the database URL)",
+                path.display(),
+                dir.display()
+            )));
         }
         let conn = SqliteConnection::connect_with(&options)
             .await

@@ -18,7 +18,8 @@
 //! - a column declared exactly `INTEGER` that alone makes up the primary key of a
 //!   rowid table is auto-increment and NOT NULL (it is the rowid);
 //! - names that the DDL does not give are convention names ([`retort_schema::naming`]),
-//!   and `named` is true only for names that differ from the convention.
+//!   and `named` is true only for names that are not convention names (see
+//!   [`crate::normalize`]).
 
 use std::collections::HashMap;
 
@@ -31,7 +32,9 @@ use sqlx::{Row, SqliteConnection};
 
 use crate::ddl_parse::{ConstraintKind, TableDdl, parse_create_index, parse_create_table};
 use crate::expr::normalize_default;
-use crate::normalize::{canonical_column, expression_part};
+use crate::normalize::{
+    canonical_column, check_named, expression_part, foreign_key_named, index_named, unique_named,
+};
 use crate::types::{is_rowid_alias_type, parse_declared_type};
 
 const TABLES_FILTER: &str =
@@ -282,14 +285,13 @@ fn assemble(
                 let declared = ddl.constraints.iter().enumerate().position(|(k, c)| {
                     !used[k] && matches!(&c.kind, ConstraintKind::Unique { columns } if same_columns(columns, &cols))
                 });
-                let convention = naming::unique(&raw.name, &cols);
                 let name = declared.and_then(|k| {
                     used[k] = true;
                     ddl.constraints[k].name.clone()
                 });
-                let name = name.unwrap_or_else(|| convention.clone());
+                let name = name.unwrap_or_else(|| naming::unique(&raw.name, &cols));
                 uniques.push(UniqueConstraint {
-                    named: name != convention,
+                    named: unique_named(&raw.name, &name, &cols),
                     name,
                     columns: cols,
                 });
@@ -317,9 +319,8 @@ fn assemble(
                         .map(|p| expression_part(p, &columns))
                         .collect()
                 };
-                let convention = naming::index(&raw.name, &parts);
                 indexes.push(Index {
-                    named: ix.name != convention,
+                    named: index_named(&raw.name, &ix.name, &parts),
                     name: ix.name.clone(),
                     parts,
                     unique: ix.unique,
@@ -379,10 +380,9 @@ fn assemble(
             }
             None => (None, false),
         };
-        let convention = naming::foreign_key(&raw.name, &cols, &ref_table);
-        let name = name.unwrap_or_else(|| convention.clone());
+        let name = name.unwrap_or_else(|| naming::foreign_key(&raw.name, &cols, &ref_table));
         foreign_keys.push(ForeignKey {
-            named: name != convention,
+            named: foreign_key_named(&raw.name, &name, &cols, &ref_table),
             name,
             columns: cols,
             ref_table: QualifiedName::new(ref_table),
@@ -398,10 +398,12 @@ fn assemble(
         .iter()
         .filter_map(|c| match &c.kind {
             ConstraintKind::Check { expr } => {
-                let convention = naming::check(&raw.name, expr);
-                let name = c.name.clone().unwrap_or_else(|| convention.clone());
+                let name = c
+                    .name
+                    .clone()
+                    .unwrap_or_else(|| naming::check(&raw.name, expr));
                 Some(Check {
-                    named: name != convention,
+                    named: check_named(&raw.name, &name, expr),
                     name,
                     expr: expr.clone(),
                 })
@@ -414,7 +416,7 @@ fn assemble(
         schema: None,
         name: raw.name.clone(),
         columns,
-        primary_key: (!pk_columns.is_empty()).then(|| PrimaryKey {
+        primary_key: (!pk_columns.is_empty()).then_some(PrimaryKey {
             name: None,
             columns: pk_columns,
         }),

@@ -14,8 +14,10 @@
 //!   `DEFAULT NULL` is no default.
 //! - Comments are dropped (SQLite has none).
 //! - Names: items the model does not name get the convention name (for checks,
-//!   over the normalized expression), and an item whose name equals its
-//!   convention name counts as unnamed, so names and `named` round-trip exactly.
+//!   over the normalized expression), and an item whose name is a convention
+//!   name counts as unnamed, so names and `named` round-trip exactly. A convention
+//!   name made for another table name counts too: SQLite cannot rename constraints
+//!   and indexes when it renames their table, and they must still match by definition.
 //! - Index parts that are a bare column become [`IndexPart::Column`] with the
 //!   column's spelling; index access methods are refused.
 //! - Only the default schema exists (`main` is accepted as its name).
@@ -151,7 +153,7 @@ fn normalize_table(t: &Table, schema: &Schema, errors: &mut Vec<NormalizeError>)
         let convention = naming::check(&t.name, &expr);
         checks.push(Check {
             name: pick(&ch.name, ch.named, &convention),
-            named: ch.named && ch.name != convention,
+            named: ch.named && check_named(&t.name, &ch.name, &expr),
             expr,
         });
     }
@@ -164,7 +166,7 @@ fn normalize_table(t: &Table, schema: &Schema, errors: &mut Vec<NormalizeError>)
             let convention = naming::unique(&t.name, &u.columns);
             retort_schema::UniqueConstraint {
                 name: pick(&u.name, u.named, &convention),
-                named: u.named && u.name != convention,
+                named: u.named && unique_named(&t.name, &u.name, &u.columns),
                 columns: u.columns.clone(),
             }
         })
@@ -187,7 +189,7 @@ fn normalize_table(t: &Table, schema: &Schema, errors: &mut Vec<NormalizeError>)
         let convention = naming::index(&t.name, &parts);
         indexes.push(Index {
             name: pick(&ix.name, ix.named, &convention),
-            named: ix.named && ix.name != convention,
+            named: ix.named && index_named(&t.name, &ix.name, &parts),
             parts,
             unique: ix.unique,
             predicate: ix.predicate.as_deref().map(normalize_expr),
@@ -227,7 +229,8 @@ fn normalize_table(t: &Table, schema: &Schema, errors: &mut Vec<NormalizeError>)
         let convention = naming::foreign_key(&t.name, &fk.columns, &fk.ref_table.name);
         foreign_keys.push(retort_schema::ForeignKey {
             name: pick(&fk.name, fk.named, &convention),
-            named: fk.named && fk.name != convention,
+            named: fk.named
+                && foreign_key_named(&t.name, &fk.name, &fk.columns, &fk.ref_table.name),
             columns: fk.columns.clone(),
             ref_table: QualifiedName::new(fk.ref_table.name.clone()),
             ref_columns,
@@ -252,6 +255,62 @@ fn normalize_table(t: &Table, schema: &Schema, errors: &mut Vec<NormalizeError>)
         comment: None,
         renamed_from: t.renamed_from.clone(),
     }
+}
+
+/// Whether `name` is a convention name: the one `exact` gives for this table, or
+/// one of the same shape made for another table name (`<prefix><table><suffix>`),
+/// which is what a table keeps after `ALTER TABLE .. RENAME TO`.
+pub(crate) fn conventional(name: &str, exact: &str, prefix: &str, suffix: &str) -> bool {
+    name == exact
+        || (name.len() > prefix.len() + suffix.len()
+            && name.starts_with(prefix)
+            && name.ends_with(suffix))
+}
+
+/// Whether a unique constraint's name is a user's choice.
+pub(crate) fn unique_named(table: &str, name: &str, columns: &[String]) -> bool {
+    !conventional(
+        name,
+        &naming::unique(table, columns),
+        "uq_",
+        &format!("_{}", columns.join("_")),
+    )
+}
+
+/// Whether an index's name is a user's choice.
+pub(crate) fn index_named(table: &str, name: &str, parts: &[IndexPart]) -> bool {
+    let exact = naming::index(table, parts);
+    let suffix = exact
+        .strip_prefix(&format!("ix_{table}"))
+        .unwrap_or("")
+        .to_string();
+    !conventional(name, &exact, "ix_", &suffix)
+}
+
+/// Whether a foreign key's name is a user's choice.
+pub(crate) fn foreign_key_named(
+    table: &str,
+    name: &str,
+    columns: &[String],
+    ref_table: &str,
+) -> bool {
+    let exact = naming::foreign_key(table, columns, ref_table);
+    !conventional(
+        name,
+        &exact,
+        "fk_",
+        &format!("_{}_{ref_table}", columns.join("_")),
+    )
+}
+
+/// Whether a check's name is a user's choice.
+pub(crate) fn check_named(table: &str, name: &str, expr: &str) -> bool {
+    !conventional(
+        name,
+        &naming::check(table, expr),
+        "ck_",
+        &format!("_{:08x}", naming::fnv1a(expr.as_bytes())),
+    )
 }
 
 /// The model's name when it named the item, else the convention name.
