@@ -209,9 +209,19 @@ fn collect(path: &Path, files: &mut Vec<PathBuf>, diagnostics: &mut Vec<Diagnost
     }
 }
 
-/// Every item, including those of inline modules.
+/// Every item, including those of inline modules, except what `#[cfg(test)]`
+/// hides from a normal build (models of a test module are not the program's).
 fn flatten<'a>(items: &'a [Item], out: &mut Vec<&'a Item>) {
     for item in items {
+        let attrs = match item {
+            Item::Mod(m) => &m.attrs,
+            Item::Struct(s) => &s.attrs,
+            Item::Enum(e) => &e.attrs,
+            _ => continue,
+        };
+        if attrs.iter().any(is_cfg_test) {
+            continue;
+        }
         if let Item::Mod(m) = item
             && let Some((_, inner)) = &m.content
         {
@@ -219,6 +229,14 @@ fn flatten<'a>(items: &'a [Item], out: &mut Vec<&'a Item>) {
         }
         out.push(item);
     }
+}
+
+/// `#[cfg(test)]`.
+fn is_cfg_test(attr: &Attribute) -> bool {
+    attr.path().is_ident("cfg")
+        && attr
+            .parse_args::<syn::Path>()
+            .is_ok_and(|p| p.is_ident("test"))
 }
 
 /// Whether `#[derive(..)]` lists a path ending in `name`.

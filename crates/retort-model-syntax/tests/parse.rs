@@ -169,6 +169,11 @@ fn models_in_inline_modules_are_found() {
     )
     .expect("valid");
     assert_eq!(schema.tables[0].name, "t");
+    let schema = scan(
+        "#[cfg(test)] mod tests { #[derive(Model)] struct T { #[model(primary_key)] id: i32 } }",
+    )
+    .expect("valid");
+    assert!(schema.tables.is_empty());
 }
 
 #[test]
