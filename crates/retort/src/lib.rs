@@ -5,8 +5,12 @@
 //! `Base.metadata`.
 #![deny(missing_docs)]
 
+pub mod connect;
+pub mod engine;
 pub mod metadata;
 pub mod model;
+
+pub use connect::{connect, dialect, dialect_for_url};
 
 pub use metadata::Metadata;
 pub use model::*;

@@ -1,0 +1,151 @@
+//! `retort check` and `retort diff`: compare the models with the database.
+
+use std::collections::BTreeSet;
+
+use retort_schema::{Change, DiffOptions};
+use serde::Serialize;
+
+use crate::ctx::Ctx;
+use crate::error::CliError;
+use crate::output;
+
+use super::revision::compare_error;
+
+/// One reason `check` fails.
+#[derive(Debug, Serialize)]
+struct Problem {
+    /// `multiple_heads`, `behind_head`, `unknown_revision`, `edited_revision`, `schema_drift`.
+    kind: &'static str,
+    message: String,
+}
+
+/// The JSON shape of `check` (documented in docs/json.md).
+#[derive(Debug, Serialize)]
+struct CheckReport {
+    clean: bool,
+    dialect: &'static str,
+    heads: Vec<String>,
+    current: Vec<String>,
+    problems: Vec<Problem>,
+    summary: Vec<String>,
+    changes: Vec<Change>,
+    upgrade_sql: String,
+}
+
+/// `retort check`.
+pub async fn check(ctx: &mut Ctx) -> Result<(), CliError> {
+    let migrations = ctx.migrations()?;
+    let models = ctx.models()?;
+    let scope = ctx.scope(&models)?;
+    let opts = ctx.run_options()?;
+    let mut driver = ctx.connect().await?;
+    let mut problems = Vec::new();
+
+    let heads: Vec<String> = migrations.graph.heads().into_iter().map(String::from).collect();
+    if heads.len() > 1 {
+        problems.push(Problem {
+            kind: "multiple_heads",
+            message: format!(
+                "the revision graph has {} heads ({}): merge them with `retort merge -m \"merge\"`",
+                heads.len(),
+                heads.join(", ")
+            ),
+        });
+    }
+    let rows = retort_migrate::applied(driver.as_mut(), &opts).await?;
+    for p in retort_migrate::applied_problems(&migrations, &rows) {
+        let kind = match p {
+            retort_migrate::MigrateError::ChecksumMismatch { .. } => "edited_revision",
+            _ => "unknown_revision",
+        };
+        problems.push(Problem { kind, message: p.to_string() });
+    }
+    let applied: BTreeSet<String> = rows.iter().map(|r| r.revision.clone()).collect();
+    let current: Vec<String> = migrations.graph.current(&applied);
+    let pending: Vec<&str> = migrations.graph.topological().into_iter().filter(|id| !applied.contains(*id)).collect();
+    if !pending.is_empty() {
+        problems.push(Problem {
+            kind: "behind_head",
+            message: format!(
+                "the database is behind head: {} revision(s) not applied ({}); run `retort upgrade head`",
+                pending.len(),
+                pending.join(", ")
+            ),
+        });
+    }
+
+    let cmp = retort::engine::compare(driver.as_mut(), &models, &scope, &DiffOptions::default())
+        .await
+        .map_err(compare_error)?;
+    let summary: Vec<String> =
+        cmp.plan.changes.iter().flat_map(|c| c.describe().lines().map(String::from).collect::<Vec<_>>()).collect();
+    if !cmp.is_clean() {
+        problems.push(Problem {
+            kind: "schema_drift",
+            message: format!("the database and the models disagree ({} change(s))", summary.len()),
+        });
+    }
+    let report = CheckReport {
+        clean: problems.is_empty(),
+        dialect: driver.dialect().kind().name(),
+        heads,
+        current,
+        summary: summary.clone(),
+        changes: cmp.plan.changes.clone(),
+        upgrade_sql: output::statements_sql(&cmp.upgrade),
+        problems,
+    };
+    if ctx.json() {
+        output::json(&report)?;
+    } else if report.clean {
+        if !ctx.global.quiet {
+            println!("OK: the database matches the models and is at head");
+        }
+    } else {
+        for p in &report.problems {
+            println!("problem: {}", p.message);
+        }
+        if !summary.is_empty() {
+            println!("\nTo bring the database to the models:");
+            for s in &summary {
+                println!("  {s}");
+            }
+            if ctx.global.verbose {
+                println!("\n{}", report.upgrade_sql);
+            }
+            println!("\nWrite a revision with `retort revision --autogenerate -m \"...\"`, or `retort diff` to see the SQL.");
+        }
+    }
+    if report.clean { Ok(()) } else { Err(CliError::problem("")) }
+}
+
+/// `retort diff`.
+pub async fn diff(ctx: &mut Ctx) -> Result<(), CliError> {
+    let models = ctx.models()?;
+    let scope = ctx.scope(&models)?;
+    let mut driver = ctx.connect().await?;
+    let cmp = retort::engine::compare(driver.as_mut(), &models, &scope, &DiffOptions::default())
+        .await
+        .map_err(compare_error)?;
+    if ctx.json() {
+        return output::json(&serde_json::json!({
+            "clean": cmp.is_clean(),
+            "changes": cmp.plan.changes,
+            "notes": cmp.plan.notes,
+            "findings": cmp.findings,
+            "upgrade": cmp.upgrade,
+            "downgrade": cmp.downgrade,
+        }));
+    }
+    if cmp.is_clean() {
+        if !ctx.global.quiet {
+            println!("-- No changes detected");
+        }
+        return Ok(());
+    }
+    print!("{}", output::statements_sql(&cmp.upgrade));
+    for f in &cmp.findings {
+        eprintln!("warning: {}", f.message);
+    }
+    Ok(())
+}

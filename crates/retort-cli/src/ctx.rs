@@ -1,0 +1,104 @@
+//! What every command needs: the configuration, the migrations, the models and a
+//! connection, each loaded on first use.
+
+use std::time::Duration;
+
+use retort_dialect::{Dialect, Driver, Scope, redact_url};
+use retort_migrate::{Migrations, MigrateError};
+use retort_schema::Schema;
+
+use crate::args::{Format, Global};
+use crate::config::{self, Config};
+use crate::error::CliError;
+
+/// The command context.
+pub struct Ctx {
+    /// Global flags.
+    pub global: Global,
+    config: Option<Config>,
+}
+
+impl From<MigrateError> for CliError {
+    fn from(e: MigrateError) -> Self {
+        CliError::input(e.to_string())
+    }
+}
+
+impl Ctx {
+    /// A context for these flags.
+    pub fn new(global: Global) -> Self {
+        Self { global, config: None }
+    }
+
+    /// Whether JSON output was asked for.
+    pub fn json(&self) -> bool {
+        self.global.format == Format::Json
+    }
+
+    /// The configuration, loaded on first use.
+    pub fn config(&mut self) -> Result<&Config, CliError> {
+        if self.config.is_none() {
+            self.config = Some(config::load(self.global.config.as_deref(), self.global.database_url.as_deref())?);
+        }
+        Ok(self.config.as_ref().expect("just loaded"))
+    }
+
+    /// The migrations directory, parsed and checked.
+    pub fn migrations(&mut self) -> Result<Migrations, CliError> {
+        let dir = self.config()?.migrations_dir.clone();
+        Ok(Migrations::load(&dir)?)
+    }
+
+    /// Runner settings from the configuration.
+    pub fn run_options(&mut self) -> Result<retort_migrate::Options, CliError> {
+        let c = self.config()?;
+        Ok(retort_migrate::Options {
+            version_table: c.version_table.clone(),
+            lock_timeout: Duration::from_secs(c.lock_timeout_secs),
+        })
+    }
+
+    /// The pure dialect of the configured URL, for offline work.
+    pub fn dialect(&mut self) -> Result<&'static dyn Dialect, CliError> {
+        let url = self.config()?.database_url.clone();
+        retort::dialect_for_url(&url).ok_or_else(|| {
+            CliError::input(format!("unsupported database URL {}", redact_url(&url)))
+                .with_help("use sqlite://, postgres:// or mysql://")
+        })
+    }
+
+    /// Connect to the configured database.
+    pub async fn connect(&mut self) -> Result<Box<dyn Driver>, CliError> {
+        let url = self.config()?.database_url.clone();
+        Ok(retort::connect(&url).await?)
+    }
+
+    /// The desired schema: the models the configuration names.
+    pub fn models(&mut self) -> Result<Schema, CliError> {
+        let c = self.config()?.clone();
+        if c.rust_models.is_empty() && c.sql_models.is_empty() {
+            let at = c.file.as_ref().map(|f| f.display().to_string()).unwrap_or_else(|| "retort.toml".into());
+            return Err(CliError::input(format!("no models configured in {at}"))
+                .with_help("set [models] rust = [\"src/models\"] (or sql = [\"schema.sql\"]) in retort.toml"));
+        }
+        if !c.sql_models.is_empty() {
+            return Err(CliError::input("[models] sql is not supported yet: declare the models in Rust"));
+        }
+        for p in &c.rust_models {
+            if !p.exists() {
+                return Err(CliError::input(format!("models path {} does not exist", p.display()))
+                    .with_help("fix [models] rust in retort.toml"));
+            }
+        }
+        retort_model_syntax::scan_files(&c.rust_models).map_err(|diags| {
+            let text = diags.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("\n");
+            CliError::input(format!("the models have {} error(s):\n{text}", diags.len()))
+        })
+    }
+
+    /// The introspection scope of these models.
+    pub fn scope(&mut self, models: &Schema) -> Result<Scope, CliError> {
+        let c = self.config()?;
+        Ok(retort::engine::scope_for(models, &c.exclude_tables, &c.version_table))
+    }
+}

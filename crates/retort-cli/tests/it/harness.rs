@@ -1,0 +1,261 @@
+//! The test harness: a throw-away project with its own database, driven
+//! through the `retort` binary.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use retort_dialect::DialectKind;
+
+/// The dialects every boundary test runs on.
+pub const ALL: [DialectKind; 3] = [DialectKind::Sqlite, DialectKind::Postgres, DialectKind::Mysql];
+
+/// Server URL of a dialect's admin database, from the environment or the local default.
+pub fn server_url(kind: DialectKind) -> String {
+    match kind {
+        DialectKind::Postgres => std::env::var("DATABASE_URL_POSTGRES")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into()),
+        DialectKind::Mysql => {
+            std::env::var("DATABASE_URL_MYSQL").unwrap_or_else(|_| "mysql://root@127.0.0.1:3306/test".into())
+        }
+        DialectKind::Sqlite => String::new(),
+    }
+}
+
+fn unique_name() -> String {
+    static N: AtomicU32 = AtomicU32::new(0);
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
+    format!("retort_it_{}_{}_{:x}", std::process::id(), N.fetch_add(1, Ordering::Relaxed), nanos)
+}
+
+fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().expect("tokio runtime").block_on(f)
+}
+
+/// A database of its own for one test; dropped when the value is.
+pub struct TestDb {
+    /// The dialect.
+    pub kind: DialectKind,
+    /// The URL of the test's database.
+    pub url: String,
+    name: String,
+}
+
+impl TestDb {
+    /// Create a fresh, empty database (SQLite: a file in `dir`).
+    pub fn new(kind: DialectKind, dir: &Path) -> TestDb {
+        let name = unique_name();
+        let url = match kind {
+            DialectKind::Sqlite => format!("sqlite://{}", dir.join("test.db").display()),
+            _ => {
+                let admin = server_url(kind);
+                block_on(async {
+                    let mut d = retort::connect(&admin).await.unwrap_or_else(|e| panic!("{} server unreachable: {e}", kind.name()));
+                    d.execute(&format!("CREATE DATABASE {}", d.dialect().quote_ident(&name))).await.expect("create database");
+                });
+                let base = admin.rsplit_once('/').map(|(b, _)| b.to_string()).expect("server URL has a database");
+                format!("{base}/{name}")
+            }
+        };
+        TestDb { kind, url, name }
+    }
+
+    /// Run SQL on the test database (setup and inspection).
+    pub fn exec(&self, sql: &str) {
+        block_on(async {
+            let mut d = retort::connect(&self.url).await.expect("connect");
+            d.execute(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+        });
+    }
+
+    /// Rows of a query, every column as text.
+    pub fn query(&self, sql: &str) -> Vec<Vec<Option<String>>> {
+        block_on(async {
+            let mut d = retort::connect(&self.url).await.expect("connect");
+            d.query(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"))
+        })
+    }
+
+    /// The introspected schema (default scope).
+    pub fn schema(&self) -> retort_schema::Schema {
+        block_on(async {
+            let mut d = retort::connect(&self.url).await.expect("connect");
+            let scope = retort_dialect::Scope { version_table: "retort_version".into(), ..Default::default() };
+            d.introspect(&scope).await.expect("introspect")
+        })
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if self.kind == DialectKind::Sqlite {
+            return;
+        }
+        let admin = server_url(self.kind);
+        let name = self.name.clone();
+        let kind = self.kind;
+        let _ = std::thread::spawn(move || {
+            block_on(async {
+                if let Ok(mut d) = retort::connect(&admin).await {
+                    let q = d.dialect().quote_ident(&name);
+                    let sql = match kind {
+                        DialectKind::Postgres => format!("DROP DATABASE IF EXISTS {q} WITH (FORCE)"),
+                        _ => format!("DROP DATABASE IF EXISTS {q}"),
+                    };
+                    let _ = d.execute(&sql).await;
+                }
+            })
+        })
+        .join();
+    }
+}
+
+/// The result of one `retort` run.
+#[derive(Debug)]
+pub struct Run {
+    /// Exit code.
+    pub code: i32,
+    /// Standard output, with the project path replaced by `[PROJECT]`.
+    pub stdout: String,
+    /// Standard error, likewise.
+    pub stderr: String,
+}
+
+impl Run {
+    /// Panic with the whole output unless the exit code is `code`.
+    #[track_caller]
+    pub fn expect_code(self, code: i32) -> Run {
+        assert_eq!(self.code, code, "exit code\nstdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        self
+    }
+}
+
+/// A temporary retort project with its own database.
+pub struct Project {
+    /// The project folder.
+    pub dir: tempfile::TempDir,
+    /// Its database.
+    pub db: TestDb,
+}
+
+impl Project {
+    /// A project with `retort.toml` pointing at a fresh database and Rust models in `src/models`.
+    pub fn new(kind: DialectKind) -> Project {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = TestDb::new(kind, dir.path());
+        let p = Project { dir, db };
+        p.write(
+            "retort.toml",
+            &format!(
+                "[database]\nurl = \"{}\"\n\n[models]\nrust = [\"src/models\"]\n\n[migrations]\ndir = \"migrations\"\n",
+                p.db.url
+            ),
+        );
+        std::fs::create_dir_all(p.path().join("src/models")).expect("models dir");
+        std::fs::create_dir_all(p.path().join("migrations")).expect("migrations dir");
+        p
+    }
+
+    /// The project folder.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Write a file (parents created).
+    pub fn write(&self, rel: &str, text: &str) {
+        let path = self.path().join(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("mkdir");
+        }
+        std::fs::write(path, text).expect("write");
+    }
+
+    /// Run `retort` in the project folder.
+    pub fn retort(&self, args: &[&str]) -> Run {
+        let out = Command::new(env!("CARGO_BIN_EXE_retort"))
+            .args(args)
+            .current_dir(self.path())
+            .env_remove("DATABASE_URL")
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("run retort");
+        let clean = |b: &[u8]| self.scrub(&String::from_utf8_lossy(b));
+        Run { code: out.status.code().unwrap_or(-1), stdout: clean(&out.stdout), stderr: clean(&out.stderr) }
+    }
+
+    /// Replace what differs between runs (paths, database names, times) with placeholders.
+    pub fn scrub(&self, text: &str) -> String {
+        let mut t = text.replace(&self.db.url, "[URL]").replace(&self.path().display().to_string(), "[PROJECT]");
+        t = t.replace(&self.db.name, "[DB]");
+        t.lines().map(scrub_line).collect::<Vec<_>>().join("\n")
+    }
+
+    /// Revision files in `migrations/`, sorted by name.
+    pub fn migration_files(&self) -> Vec<PathBuf> {
+        let mut v: Vec<PathBuf> = std::fs::read_dir(self.path().join("migrations"))
+            .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x == "sql")).collect())
+            .unwrap_or_default();
+        v.sort();
+        v
+    }
+
+    /// The text of the revision file with this id, scrubbed.
+    pub fn migration_text(&self, id: &str) -> String {
+        for f in self.migration_files() {
+            let text = std::fs::read_to_string(&f).expect("read");
+            if text.contains(&format!("-- revision: {id}")) {
+                return self.scrub(&text);
+            }
+        }
+        panic!("no revision file with id {id}");
+    }
+}
+
+fn scrub_line(line: &str) -> String {
+    if let Some(rest) = line.strip_prefix("-- created: ") {
+        let _ = rest;
+        return "-- created: [TIME]".to_string();
+    }
+    line.to_string()
+}
+
+/// The seed example's v1 models (SPEC 4), without `phone`.
+pub const BLOG_V1: &str = r#"
+use retort::Model;
+
+#[derive(Model)]
+#[model(table = "users")]
+pub struct User {
+    #[model(primary_key)]
+    pub id: i32,
+    #[model(unique, max_length = 50)]
+    pub username: String,
+    #[model(unique, max_length = 100)]
+    pub email: String,
+    #[model(server_default = "CURRENT_TIMESTAMP")]
+    pub created_at: Option<chrono::NaiveDateTime>,
+}
+
+#[derive(Model)]
+#[model(table = "posts", index(columns = ["user_id", "created_at"]))]
+pub struct Post {
+    #[model(primary_key)]
+    pub id: i32,
+    #[model(references = "users.id", on_delete = "cascade")]
+    pub user_id: i32,
+    #[model(max_length = 200)]
+    pub title: String,
+    pub body: String,
+    pub created_at: Option<chrono::NaiveDateTime>,
+    #[model(skip)]
+    pub comments: Vec<Comment>,
+}
+"#;
+
+/// v2: v1 plus `phone: Option<String>` with `max_length = 20`.
+pub fn blog_v2() -> String {
+    BLOG_V1.replace(
+        "    pub created_at: Option<chrono::NaiveDateTime>,\n}\n\n#[derive(Model)]\n#[model(table = \"posts\"",
+        "    pub created_at: Option<chrono::NaiveDateTime>,\n    #[model(max_length = 20)]\n    pub phone: Option<String>,\n}\n\n#[derive(Model)]\n#[model(table = \"posts\"",
+    )
+}

@@ -1,0 +1,25 @@
+//! Boundary tests: the `retort` binary against real databases.
+//!
+//! One test binary (faster to link); each module is a feature. Tests that run on
+//! every dialect are generated per dialect by `dialect_tests!`.
+
+mod harness;
+
+/// Generate `<name>_sqlite`, `<name>_postgres` and `<name>_mysql` from one body
+/// `fn(DialectKind)`.
+macro_rules! dialect_tests {
+    ($($name:ident => $body:path;)*) => {
+        $(
+            mod $name {
+                #[test]
+                fn sqlite() { $body(retort_dialect::DialectKind::Sqlite) }
+                #[test]
+                fn postgres() { $body(retort_dialect::DialectKind::Postgres) }
+                #[test]
+                fn mysql() { $body(retort_dialect::DialectKind::Mysql) }
+            }
+        )*
+    };
+}
+
+mod walkthrough;
