@@ -122,3 +122,66 @@ fn expand_db_enum(input: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{expand_db_enum, expand_model};
+    use quote::quote;
+
+    /// The generated code, one statement-ish chunk a line, for review.
+    fn shown(tokens: proc_macro2::TokenStream) -> String {
+        tokens
+            .to_string()
+            .replace("; ", ";\n")
+            .replace("{ ", "{\n")
+            .replace(" }", "\n}")
+    }
+
+    #[test]
+    fn model_expansion_embeds_the_table_and_resolves_enums_through_the_trait() {
+        let out = expand_model(quote! {
+            #[model(table = "tasks")]
+            struct Task {
+                #[model(primary_key)]
+                id: i32,
+                status: Option<crate::Status>,
+            }
+        });
+        insta::assert_snapshot!(shown(out));
+    }
+
+    #[test]
+    fn db_enum_expansion_implements_db_type() {
+        let out = expand_db_enum(quote! {
+            #[model(schema = "app")]
+            enum Status { Open, #[model(rename = "done")] Closed }
+        });
+        insta::assert_snapshot!(shown(out));
+    }
+
+    #[test]
+    fn mistakes_become_compile_errors() {
+        let out = expand_model(quote! {
+            struct User {
+                #[model(primary_key, max_lenght = 5)]
+                id: i32,
+            }
+        });
+        insta::assert_snapshot!(shown(out));
+        let out = expand_db_enum(quote! { struct NotAnEnum; });
+        assert!(
+            out.to_string()
+                .contains("derive(DbEnum) works on fieldless enums")
+        );
+    }
+
+    #[test]
+    fn generic_models_are_not_registered() {
+        let out = expand_model(quote! {
+            struct Wrapper<T> { #[model(primary_key)] id: i32, #[model(skip)] t: T }
+        })
+        .to_string();
+        assert!(out.contains("impl < T >"));
+        assert!(!out.contains("inventory"));
+    }
+}
