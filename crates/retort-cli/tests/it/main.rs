@@ -8,15 +8,15 @@ mod harness;
 /// Generate `<name>_sqlite`, `<name>_postgres` and `<name>_mysql` from one body
 /// `fn(DialectKind)`.
 macro_rules! dialect_tests {
-    ($($name:ident => $body:path;)*) => {
+    ($($name:ident => $body:ident;)*) => {
         $(
             mod $name {
                 #[test]
-                fn sqlite() { $body(retort_dialect::DialectKind::Sqlite) }
+                fn sqlite() { super::$body(retort_dialect::DialectKind::Sqlite) }
                 #[test]
-                fn postgres() { $body(retort_dialect::DialectKind::Postgres) }
+                fn postgres() { super::$body(retort_dialect::DialectKind::Postgres) }
                 #[test]
-                fn mysql() { $body(retort_dialect::DialectKind::Mysql) }
+                fn mysql() { super::$body(retort_dialect::DialectKind::Mysql) }
             }
         )*
     };
