@@ -291,7 +291,7 @@ fn assemble(
                 });
                 let name = name.unwrap_or_else(|| naming::unique(&raw.name, &cols));
                 uniques.push(UniqueConstraint {
-                    named: unique_named(&raw.name, &name, &cols),
+                    named: unique_named(&name),
                     name,
                     columns: cols,
                 });
@@ -320,7 +320,7 @@ fn assemble(
                         .collect()
                 };
                 indexes.push(Index {
-                    named: index_named(&raw.name, &ix.name, &parts),
+                    named: index_named(&ix.name),
                     name: ix.name.clone(),
                     parts,
                     unique: ix.unique,
@@ -382,7 +382,7 @@ fn assemble(
         };
         let name = name.unwrap_or_else(|| naming::foreign_key(&raw.name, &cols, &ref_table));
         foreign_keys.push(ForeignKey {
-            named: foreign_key_named(&raw.name, &name, &cols, &ref_table),
+            named: foreign_key_named(&name),
             name,
             columns: cols,
             ref_table: QualifiedName::new(ref_table),
@@ -403,7 +403,7 @@ fn assemble(
                     .clone()
                     .unwrap_or_else(|| naming::check(&raw.name, expr));
                 Some(Check {
-                    named: check_named(&raw.name, &name, expr),
+                    named: check_named(&name),
                     name,
                     expr: expr.clone(),
                 })

@@ -14,10 +14,12 @@
 //!   `DEFAULT NULL` is no default.
 //! - Comments are dropped (SQLite has none).
 //! - Names: items the model does not name get the convention name (for checks,
-//!   over the normalized expression), and an item whose name is a convention
-//!   name counts as unnamed, so names and `named` round-trip exactly. A convention
-//!   name made for another table name counts too: SQLite cannot rename constraints
-//!   and indexes when it renames their table, and they must still match by definition.
+//!   over the normalized expression), and an item whose name has the convention's
+//!   prefix for its kind (`uq_`, `ix_`, `fk_`, `ck_`) counts as unnamed, so names
+//!   and `named` round-trip exactly. The prefix, not the whole convention name,
+//!   decides because SQLite cannot rename constraints and indexes in place: after a
+//!   table or column rename their convention names are stale, and they must still
+//!   match by definition rather than show up as changes.
 //! - Index parts that are a bare column become [`IndexPart::Column`] with the
 //!   column's spelling; index access methods are refused.
 //! - Only the default schema exists (`main` is accepted as its name).
@@ -153,7 +155,7 @@ fn normalize_table(t: &Table, schema: &Schema, errors: &mut Vec<NormalizeError>)
         let convention = naming::check(&t.name, &expr);
         checks.push(Check {
             name: pick(&ch.name, ch.named, &convention),
-            named: ch.named && check_named(&t.name, &ch.name, &expr),
+            named: ch.named && check_named(&ch.name),
             expr,
         });
     }
@@ -166,7 +168,7 @@ fn normalize_table(t: &Table, schema: &Schema, errors: &mut Vec<NormalizeError>)
             let convention = naming::unique(&t.name, &u.columns);
             retort_schema::UniqueConstraint {
                 name: pick(&u.name, u.named, &convention),
-                named: u.named && unique_named(&t.name, &u.name, &u.columns),
+                named: u.named && unique_named(&u.name),
                 columns: u.columns.clone(),
             }
         })
@@ -189,7 +191,7 @@ fn normalize_table(t: &Table, schema: &Schema, errors: &mut Vec<NormalizeError>)
         let convention = naming::index(&t.name, &parts);
         indexes.push(Index {
             name: pick(&ix.name, ix.named, &convention),
-            named: ix.named && index_named(&t.name, &ix.name, &parts),
+            named: ix.named && index_named(&ix.name),
             parts,
             unique: ix.unique,
             predicate: ix.predicate.as_deref().map(normalize_expr),
@@ -229,8 +231,7 @@ fn normalize_table(t: &Table, schema: &Schema, errors: &mut Vec<NormalizeError>)
         let convention = naming::foreign_key(&t.name, &fk.columns, &fk.ref_table.name);
         foreign_keys.push(retort_schema::ForeignKey {
             name: pick(&fk.name, fk.named, &convention),
-            named: fk.named
-                && foreign_key_named(&t.name, &fk.name, &fk.columns, &fk.ref_table.name),
+            named: fk.named && foreign_key_named(&fk.name),
             columns: fk.columns.clone(),
             ref_table: QualifiedName::new(fk.ref_table.name.clone()),
             ref_columns,
@@ -257,65 +258,40 @@ fn normalize_table(t: &Table, schema: &Schema, errors: &mut Vec<NormalizeError>)
     }
 }
 
-/// Whether `name` is a convention name: the one `exact` gives for this table, or
-/// one of the same shape made for another table name (`<prefix><table><suffix>`),
-/// which is what a table keeps after `ALTER TABLE .. RENAME TO`.
-pub(crate) fn conventional(name: &str, exact: &str, prefix: &str, suffix: &str) -> bool {
-    name == exact
-        || (name.len() > prefix.len() + suffix.len()
-            && name.starts_with(prefix)
-            && name.ends_with(suffix))
+/// Whether `name` is (or was) a convention name: it starts with the convention's
+/// prefix for its kind. Names made by the convention go stale in SQLite, which
+/// cannot rename a constraint or an index in place: after `RENAME TO` the table
+/// part is old, after `RENAME COLUMN` the column part, and a check's hash no longer
+/// matches its rewritten expression. Such items must still match by definition.
+pub(crate) fn conventional(name: &str, prefix: &str) -> bool {
+    name.len() > prefix.len() && name.starts_with(prefix)
 }
 
 /// Whether a unique constraint's name is a user's choice.
-pub(crate) fn unique_named(table: &str, name: &str, columns: &[String]) -> bool {
-    !conventional(
-        name,
-        &naming::unique(table, columns),
-        "uq_",
-        &format!("_{}", columns.join("_")),
-    )
+pub(crate) fn unique_named(name: &str) -> bool {
+    !conventional(name, "uq_")
 }
 
 /// Whether an index's name is a user's choice.
-pub(crate) fn index_named(table: &str, name: &str, parts: &[IndexPart]) -> bool {
-    let exact = naming::index(table, parts);
-    let suffix = exact
-        .strip_prefix(&format!("ix_{table}"))
-        .unwrap_or("")
-        .to_string();
-    !conventional(name, &exact, "ix_", &suffix)
+pub(crate) fn index_named(name: &str) -> bool {
+    !conventional(name, "ix_")
 }
 
 /// Whether a foreign key's name is a user's choice.
-pub(crate) fn foreign_key_named(
-    table: &str,
-    name: &str,
-    columns: &[String],
-    ref_table: &str,
-) -> bool {
-    let exact = naming::foreign_key(table, columns, ref_table);
-    !conventional(
-        name,
-        &exact,
-        "fk_",
-        &format!("_{}_{ref_table}", columns.join("_")),
-    )
+pub(crate) fn foreign_key_named(name: &str) -> bool {
+    !conventional(name, "fk_")
 }
 
 /// Whether a check's name is a user's choice.
-pub(crate) fn check_named(table: &str, name: &str, expr: &str) -> bool {
-    !conventional(
-        name,
-        &naming::check(table, expr),
-        "ck_",
-        &format!("_{:08x}", naming::fnv1a(expr.as_bytes())),
-    )
+pub(crate) fn check_named(name: &str) -> bool {
+    !conventional(name, "ck_")
 }
 
-/// The model's name when it named the item, else the convention name.
+/// The item's name when the model named it or it already is a convention name
+/// (so normalizing twice changes nothing), else the convention name.
 fn pick(name: &str, named: bool, convention: &str) -> String {
-    if named && !name.is_empty() {
+    let prefix = &convention[..convention.find('_').map_or(0, |i| i + 1)];
+    if !name.is_empty() && (named || conventional(name, prefix)) {
         name.to_string()
     } else {
         convention.to_string()
