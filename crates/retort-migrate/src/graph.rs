@@ -287,6 +287,53 @@ impl Graph {
         Ok(self.names(self.closure(self.node(id)?, false)))
     }
 
+    /// Every edge `(parent, child)`, in topological order of the children (for
+    /// `retort graph`).
+    pub fn edges(&self) -> Vec<(&str, &str)> {
+        let mut out = Vec::new();
+        for &c in &self.topo {
+            let mut parents = self.parents[c].clone();
+            parents.sort_by_key(|&p| self.rank[p]);
+            out.extend(
+                parents
+                    .into_iter()
+                    .map(|p| (self.ids[p].as_str(), self.ids[c].as_str())),
+            );
+        }
+        out
+    }
+
+    /// The revisions between `from` and `to` (ids or prefixes, both included),
+    /// newest first, for `history -r FROM:TO`: those descending from `from` (all
+    /// when `None`, i.e. `base`) that `to` descends from (all when `None`, i.e. `heads`).
+    pub fn range(&self, from: Option<&str>, to: Option<&str>) -> Result<Vec<&str>, MigrateError> {
+        let lower = match from {
+            Some(f) => {
+                let n = self.node(self.resolve(f)?)?;
+                let mut set = self.closure(n, false);
+                set.insert(n);
+                Some(set)
+            }
+            None => None,
+        };
+        let upper = match to {
+            Some(t) => {
+                let n = self.node(self.resolve(t)?)?;
+                let mut set = self.closure(n, true);
+                set.insert(n);
+                Some(set)
+            }
+            None => None,
+        };
+        let mut out = self.names(
+            (0..self.len())
+                .filter(|i| lower.as_ref().is_none_or(|s| s.contains(i)))
+                .filter(|i| upper.as_ref().is_none_or(|s| s.contains(i))),
+        );
+        out.reverse();
+        Ok(out)
+    }
+
     /// The full id of an id or unique prefix.
     pub fn resolve(&self, prefix: &str) -> Result<&str, MigrateError> {
         let prefix = prefix.trim().to_ascii_lowercase();
@@ -583,6 +630,30 @@ mod tests {
     fn order_follows_edges_not_input() {
         let g = graph(&[("c1", &["b1"]), ("b1", &["a1"]), ("a1", &[])]).unwrap();
         assert_eq!(g.topological(), vec!["a1", "b1", "c1"]);
+    }
+
+    #[test]
+    fn edges_and_ranges() {
+        let g = diamond();
+        assert_eq!(
+            g.edges(),
+            vec![
+                ("a1", "b1"),
+                ("b1", "c1"),
+                ("b1", "d1"),
+                ("c1", "e1"),
+                ("d1", "e1"),
+                ("d1", "f1")
+            ]
+        );
+        assert_eq!(g.range(Some("c1"), None).unwrap(), vec!["e1", "c1"]);
+        assert_eq!(g.range(None, Some("d1")).unwrap(), vec!["d1", "b1", "a1"]);
+        assert_eq!(
+            g.range(Some("b1"), Some("e1")).unwrap(),
+            vec!["e1", "d1", "c1", "b1"]
+        );
+        assert_eq!(g.range(None, None).unwrap().len(), 6);
+        assert!(g.range(Some("99"), None).is_err());
     }
 
     #[test]

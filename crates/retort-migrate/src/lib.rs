@@ -30,6 +30,6 @@ pub use file::{
 pub use graph::{Graph, GraphEntry, Target};
 pub use runner::{
     AppliedRevision, Options, RanRevision, RunReport, StampReport, applied, applied_problems,
-    current, downgrade, sql_script, stamp, upgrade,
+    current, downgrade, refuse_todos, sql_script, stamp, upgrade,
 };
 pub use split::{SplitStatement, split_statements};

@@ -186,10 +186,14 @@ async fn locked<T>(
     work: impl AsyncFnOnce(&mut dyn Driver) -> Result<T, MigrateError>,
 ) -> Result<T, MigrateError> {
     let key = opts.version_table.clone();
-    driver
-        .lock(&key, opts.lock_timeout)
-        .await
-        .map_err(|e| MigrateError::db("could not take the migration lock", e))?;
+    driver.lock(&key, opts.lock_timeout).await.map_err(|e| {
+        let context = if e.kind == retort_dialect::DbErrorKind::LockTimeout {
+            "another retort run is migrating this database"
+        } else {
+            "could not take the migration lock"
+        };
+        MigrateError::db(context, e)
+    })?;
     let result = async {
         let ddl = driver.dialect().version_table_ddl(&opts.version_table);
         driver.execute(&ddl).await.map_err(|e| {
@@ -310,6 +314,28 @@ async fn run_plan(
     kind: SectionKind,
     opts: &Options,
 ) -> Result<RunReport, MigrateError> {
+    let revisions = refuse_todos(migrations, plan, kind)?;
+    let mut report = RunReport::default();
+    for rev in revisions {
+        match run_revision(driver, rev, kind, opts).await? {
+            Some(duration_ms) => report.ran.push(RanRevision {
+                revision: rev.id.clone(),
+                duration_ms,
+            }),
+            None => report.skipped.push(rev.id.clone()),
+        }
+    }
+    Ok(report)
+}
+
+/// The revisions of a plan, or the first `-- retort:todo` that forbids running it
+/// (any to-do of a revision to upgrade; one in the downgrade section of a
+/// revision to downgrade). `upgrade --sql` should call it too.
+pub fn refuse_todos<'m>(
+    migrations: &'m Migrations,
+    plan: &[String],
+    kind: SectionKind,
+) -> Result<Vec<&'m Revision>, MigrateError> {
     let mut revisions = Vec::with_capacity(plan.len());
     for id in plan {
         let rev = migrations
@@ -325,17 +351,7 @@ async fn run_plan(
         }
         revisions.push(rev);
     }
-    let mut report = RunReport::default();
-    for rev in revisions {
-        match run_revision(driver, rev, kind, opts).await? {
-            Some(duration_ms) => report.ran.push(RanRevision {
-                revision: rev.id.clone(),
-                duration_ms,
-            }),
-            None => report.skipped.push(rev.id.clone()),
-        }
-    }
-    Ok(report)
+    Ok(revisions)
 }
 
 /// Run one revision's section; `None` when another process got there first.

@@ -365,3 +365,57 @@ async fn postgres_no_transaction_section() {
     drop(d);
     db.drop_db().await;
 }
+
+async fn lock_timeout(server: Server) {
+    let db = Scratch::new(server).await;
+    let (_dir, m) = project(R2_UP);
+    let migrations = Migrations::load(&m).unwrap();
+    let mut holder = db.connect().await;
+    holder
+        .lock("retort_version", std::time::Duration::from_secs(5))
+        .await
+        .unwrap();
+    let mut d = db.connect().await;
+    let opts = Options {
+        lock_timeout: std::time::Duration::from_secs(1),
+        ..Options::default()
+    };
+    let start = std::time::Instant::now();
+    let err = upgrade(d.as_mut(), &migrations, &Target::Head, &opts)
+        .await
+        .unwrap_err();
+    assert!(start.elapsed() < std::time::Duration::from_secs(10));
+    match &err {
+        MigrateError::Database { source, .. } => {
+            assert_eq!(
+                source.kind,
+                retort_dialect::DbErrorKind::LockTimeout,
+                "{err}"
+            )
+        }
+        other => panic!("{other}"),
+    }
+    assert!(err.is_user_error());
+    assert!(
+        err.to_string()
+            .starts_with("another retort run is migrating this database: "),
+        "{err}"
+    );
+    holder.unlock("retort_version").await.unwrap();
+    // Once released, the waiter gets through.
+    upgrade(d.as_mut(), &migrations, &Target::Head, &opts)
+        .await
+        .unwrap();
+    drop((d, holder));
+    db.drop_db().await;
+}
+
+#[tokio::test]
+async fn postgres_lock_timeout() {
+    lock_timeout(Server::Postgres).await;
+}
+
+#[tokio::test]
+async fn mysql_lock_timeout() {
+    lock_timeout(Server::Mysql).await;
+}
