@@ -90,19 +90,32 @@ pub fn find(start: &Path) -> Option<PathBuf> {
 /// Load the configuration: the given file, or the one found from the working
 /// directory, or defaults rooted at the working directory.
 pub fn load(explicit: Option<&Path>, url_flag: Option<&str>) -> Result<Config, CliError> {
-    let cwd = std::env::current_dir().map_err(|e| CliError::input(format!("cannot read the working directory: {e}")))?;
+    let cwd = std::env::current_dir()
+        .map_err(|e| CliError::input(format!("cannot read the working directory: {e}")))?;
     let file = match explicit {
         Some(p) => {
-            let p = if p.is_absolute() { p.to_path_buf() } else { cwd.join(p) };
+            let p = if p.is_absolute() {
+                p.to_path_buf()
+            } else {
+                cwd.join(p)
+            };
             if !p.is_file() {
-                return Err(CliError::input(format!("configuration file {} does not exist", p.display()))
-                    .with_help("create one with `retort init`, or pass the right path to -c/--config"));
+                return Err(CliError::input(format!(
+                    "configuration file {} does not exist",
+                    p.display()
+                ))
+                .with_help(
+                    "create one with `retort init`, or pass the right path to -c/--config",
+                ));
             }
             Some(p)
         }
         None => find(&cwd),
     };
-    let root = file.as_ref().and_then(|f| f.parent().map(Path::to_path_buf)).unwrap_or_else(|| cwd.clone());
+    let root = file
+        .as_ref()
+        .and_then(|f| f.parent().map(Path::to_path_buf))
+        .unwrap_or_else(|| cwd.clone());
     let raw: RawConfig = match &file {
         Some(f) => {
             let text = std::fs::read_to_string(f)
@@ -134,11 +147,20 @@ pub fn load(explicit: Option<&Path>, url_flag: Option<&str>) -> Result<Config, C
     };
     let rel = |p: &str| -> PathBuf {
         let p = Path::new(p);
-        if p.is_absolute() { p.to_path_buf() } else { root.join(p) }
+        if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            root.join(p)
+        }
     };
-    let version_table = raw.migrations.version_table.unwrap_or_else(|| "retort_version".to_string());
+    let version_table = raw
+        .migrations
+        .version_table
+        .unwrap_or_else(|| "retort_version".to_string());
     if version_table.is_empty() {
-        return Err(CliError::input("[migrations] version_table must not be empty"));
+        return Err(CliError::input(
+            "[migrations] version_table must not be empty",
+        ));
     }
     Ok(Config {
         database_url: resolve_sqlite_path(&url, &base),
@@ -155,7 +177,10 @@ pub fn load(explicit: Option<&Path>, url_flag: Option<&str>) -> Result<Config, C
 
 /// Make the path of a relative `sqlite://` URL absolute against `base`.
 pub fn resolve_sqlite_path(url: &str, base: &Path) -> String {
-    let Some(rest) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) else {
+    let Some(rest) = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+    else {
         return url.to_string();
     };
     if rest.starts_with(":memory:") || rest.is_empty() {
@@ -207,10 +232,25 @@ mod tests {
     #[test]
     fn sqlite_paths_resolve_against_the_base() {
         let base = Path::new("/proj");
-        assert_eq!(resolve_sqlite_path("sqlite://app.db", base), "sqlite:///proj/app.db");
-        assert_eq!(resolve_sqlite_path("sqlite:app.db?mode=rwc", base), "sqlite:///proj/app.db?mode=rwc");
-        assert_eq!(resolve_sqlite_path("sqlite::memory:", base), "sqlite::memory:");
-        assert_eq!(resolve_sqlite_path("sqlite:///abs/x.db", base), "sqlite:///abs/x.db");
-        assert_eq!(resolve_sqlite_path("postgres://u@h/db", base), "postgres://u@h/db");
+        assert_eq!(
+            resolve_sqlite_path("sqlite://app.db", base),
+            "sqlite:///proj/app.db"
+        );
+        assert_eq!(
+            resolve_sqlite_path("sqlite:app.db?mode=rwc", base),
+            "sqlite:///proj/app.db?mode=rwc"
+        );
+        assert_eq!(
+            resolve_sqlite_path("sqlite::memory:", base),
+            "sqlite::memory:"
+        );
+        assert_eq!(
+            resolve_sqlite_path("sqlite:///abs/x.db", base),
+            "sqlite:///abs/x.db"
+        );
+        assert_eq!(
+            resolve_sqlite_path("postgres://u@h/db", base),
+            "postgres://u@h/db"
+        );
     }
 }

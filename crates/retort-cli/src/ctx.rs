@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use retort_dialect::{Dialect, Driver, Scope, redact_url};
-use retort_migrate::{Migrations, MigrateError};
+use retort_migrate::{MigrateError, Migrations};
 use retort_schema::Schema;
 
 use crate::args::{Format, Global};
@@ -27,7 +27,10 @@ impl From<MigrateError> for CliError {
 impl Ctx {
     /// A context for these flags.
     pub fn new(global: Global) -> Self {
-        Self { global, config: None }
+        Self {
+            global,
+            config: None,
+        }
     }
 
     /// Whether JSON output was asked for.
@@ -38,7 +41,10 @@ impl Ctx {
     /// The configuration, loaded on first use.
     pub fn config(&mut self) -> Result<&Config, CliError> {
         if self.config.is_none() {
-            self.config = Some(config::load(self.global.config.as_deref(), self.global.database_url.as_deref())?);
+            self.config = Some(config::load(
+                self.global.config.as_deref(),
+                self.global.database_url.as_deref(),
+            )?);
         }
         Ok(self.config.as_ref().expect("just loaded"))
     }
@@ -77,21 +83,33 @@ impl Ctx {
     pub fn models(&mut self) -> Result<Schema, CliError> {
         let c = self.config()?.clone();
         if c.rust_models.is_empty() && c.sql_models.is_empty() {
-            let at = c.file.as_ref().map(|f| f.display().to_string()).unwrap_or_else(|| "retort.toml".into());
+            let at = c
+                .file
+                .as_ref()
+                .map(|f| f.display().to_string())
+                .unwrap_or_else(|| "retort.toml".into());
             return Err(CliError::input(format!("no models configured in {at}"))
                 .with_help("set [models] rust = [\"src/models\"] (or sql = [\"schema.sql\"]) in retort.toml"));
         }
         if !c.sql_models.is_empty() {
-            return Err(CliError::input("[models] sql is not supported yet: declare the models in Rust"));
+            return Err(CliError::input(
+                "[models] sql is not supported yet: declare the models in Rust",
+            ));
         }
         for p in &c.rust_models {
             if !p.exists() {
-                return Err(CliError::input(format!("models path {} does not exist", p.display()))
-                    .with_help("fix [models] rust in retort.toml"));
+                return Err(
+                    CliError::input(format!("models path {} does not exist", p.display()))
+                        .with_help("fix [models] rust in retort.toml"),
+                );
             }
         }
         retort_model_syntax::scan_files(&c.rust_models).map_err(|diags| {
-            let text = diags.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("\n");
+            let text = diags
+                .iter()
+                .map(|d| d.to_string())
+                .collect::<Vec<_>>()
+                .join("\n");
             CliError::input(format!("the models have {} error(s):\n{text}", diags.len()))
         })
     }
@@ -99,6 +117,10 @@ impl Ctx {
     /// The introspection scope of these models.
     pub fn scope(&mut self, models: &Schema) -> Result<Scope, CliError> {
         let c = self.config()?;
-        Ok(retort::engine::scope_for(models, &c.exclude_tables, &c.version_table))
+        Ok(retort::engine::scope_for(
+            models,
+            &c.exclude_tables,
+            &c.version_table,
+        ))
     }
 }

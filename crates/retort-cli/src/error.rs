@@ -19,12 +19,20 @@ pub struct CliError {
 impl CliError {
     /// Bad input or usage, or the database could not be reached: exit 2.
     pub fn input(message: impl Into<String>) -> Self {
-        Self { code: 2, message: message.into(), help: None }
+        Self {
+            code: 2,
+            message: message.into(),
+            help: None,
+        }
     }
 
     /// The command ran and found a problem: exit 1. The report was already printed.
     pub fn problem(message: impl Into<String>) -> Self {
-        Self { code: 1, message: message.into(), help: None }
+        Self {
+            code: 1,
+            message: message.into(),
+            help: None,
+        }
     }
 
     /// The same error with a hint on what to do next.
@@ -51,12 +59,12 @@ impl From<retort_dialect::DbError> for CliError {
             msg.push_str(&format!("\n  statement: {}", sql.trim()));
         }
         let help = match e.kind {
-            retort_dialect::DbErrorKind::Connect => {
-                Some("check the URL (--database-url, DATABASE_URL or [database] url in retort.toml) and that the server is running")
-            }
-            retort_dialect::DbErrorKind::LockTimeout => {
-                Some("another retort is migrating this database; wait for it, or raise [migrations] lock_timeout")
-            }
+            retort_dialect::DbErrorKind::Connect => Some(
+                "check the URL (--database-url, DATABASE_URL or [database] url in retort.toml) and that the server is running",
+            ),
+            retort_dialect::DbErrorKind::LockTimeout => Some(
+                "another retort is migrating this database; wait for it, or raise [migrations] lock_timeout",
+            ),
             _ => None,
         };
         let mut err = CliError::input(msg);

@@ -6,7 +6,8 @@ use crate::error::CliError;
 
 /// Print a value as pretty JSON on stdout.
 pub fn json<T: Serialize>(value: &T) -> Result<(), CliError> {
-    let text = serde_json::to_string_pretty(value).map_err(|e| CliError::input(format!("cannot encode JSON: {e}")))?;
+    let text = serde_json::to_string_pretty(value)
+        .map_err(|e| CliError::input(format!("cannot encode JSON: {e}")))?;
     println!("{text}");
     Ok(())
 }

@@ -77,7 +77,12 @@ pub struct Statement {
 impl Statement {
     /// A plain statement.
     pub fn new(sql: impl Into<String>) -> Self {
-        Self { sql: sql.into(), comment: None, todo: None, no_transaction: false }
+        Self {
+            sql: sql.into(),
+            comment: None,
+            todo: None,
+            no_transaction: false,
+        }
     }
 
     /// The same statement with a comment line above it.
@@ -223,12 +228,20 @@ pub enum DbErrorKind {
 impl DbError {
     /// A failed statement.
     pub fn query(message: impl Into<String>, sql: impl Into<String>) -> Self {
-        Self { kind: DbErrorKind::Query, message: message.into(), sql: Some(sql.into()) }
+        Self {
+            kind: DbErrorKind::Query,
+            message: message.into(),
+            sql: Some(sql.into()),
+        }
     }
 
     /// A connection failure.
     pub fn connect(message: impl Into<String>) -> Self {
-        Self { kind: DbErrorKind::Connect, message: message.into(), sql: None }
+        Self {
+            kind: DbErrorKind::Connect,
+            message: message.into(),
+            sql: None,
+        }
     }
 }
 
@@ -239,10 +252,10 @@ pub fn redact_url(url: &str) -> String {
             Some(i) => (&rest[..i], &rest[i..]),
             None => (rest, ""),
         };
-        if let Some((userinfo, host)) = authority.rsplit_once('@') {
-            if let Some((user, _pw)) = userinfo.split_once(':') {
-                return format!("{scheme}://{user}:***@{host}{tail}");
-            }
+        if let Some((userinfo, host)) = authority.rsplit_once('@')
+            && let Some((user, _pw)) = userinfo.split_once(':')
+        {
+            return format!("{scheme}://{user}:***@{host}{tail}");
         }
     }
     url.to_string()
@@ -261,12 +274,19 @@ pub trait Driver: Send {
     fn execute<'a>(&'a mut self, sql: &'a str) -> BoxFuture<'a, Result<u64, DbError>>;
 
     /// Run a query and return every row with every column as text (`None` for NULL).
-    fn query<'a>(&'a mut self, sql: &'a str) -> BoxFuture<'a, Result<Vec<Vec<Option<String>>>, DbError>>;
+    fn query<'a>(
+        &'a mut self,
+        sql: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<Vec<Option<String>>>, DbError>>;
 
     /// Take the migration lock (PostgreSQL and MySQL advisory locks; on SQLite
     /// nothing: the runner uses an exclusive transaction). Gives up after `timeout`
     /// with [`DbErrorKind::LockTimeout`], naming the holder where the server tells.
-    fn lock<'a>(&'a mut self, key: &'a str, timeout: Duration) -> BoxFuture<'a, Result<(), DbError>>;
+    fn lock<'a>(
+        &'a mut self,
+        key: &'a str,
+        timeout: Duration,
+    ) -> BoxFuture<'a, Result<(), DbError>>;
 
     /// Release the migration lock.
     fn unlock<'a>(&'a mut self, key: &'a str) -> BoxFuture<'a, Result<(), DbError>>;
@@ -310,8 +330,14 @@ mod tests {
 
     #[test]
     fn passwords_are_redacted() {
-        assert_eq!(redact_url("postgres://u:secret@h:5432/db"), "postgres://u:***@h:5432/db");
-        assert_eq!(redact_url("mysql://root@localhost/test"), "mysql://root@localhost/test");
+        assert_eq!(
+            redact_url("postgres://u:secret@h:5432/db"),
+            "postgres://u:***@h:5432/db"
+        );
+        assert_eq!(
+            redact_url("mysql://root@localhost/test"),
+            "mysql://root@localhost/test"
+        );
         assert_eq!(redact_url("sqlite://app.db"), "sqlite://app.db");
     }
 

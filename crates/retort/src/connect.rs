@@ -7,7 +7,9 @@ use retort_dialect::{DbError, DialectKind, Driver, redact_url};
 pub async fn connect(url: &str) -> Result<Box<dyn Driver>, DbError> {
     match DialectKind::from_url(url) {
         Some(DialectKind::Sqlite) => Ok(Box::new(retort_sqlite::SqliteDriver::connect(url).await?)),
-        Some(DialectKind::Postgres) => Ok(Box::new(retort_postgres::PostgresDriver::connect(url).await?)),
+        Some(DialectKind::Postgres) => Ok(Box::new(
+            retort_postgres::PostgresDriver::connect(url).await?,
+        )),
         Some(DialectKind::Mysql) => Ok(Box::new(retort_mysql::MysqlDriver::connect(url).await?)),
         None => Err(DbError::connect(format!(
             "unsupported database URL {}: expected sqlite://, postgres:// or mysql://",

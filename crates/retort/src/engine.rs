@@ -23,7 +23,11 @@ pub enum CompareError {
 }
 
 fn list(errors: &[NormalizeError]) -> String {
-    errors.iter().map(|e| format!("  - {e}")).collect::<Vec<_>>().join("\n")
+    errors
+        .iter()
+        .map(|e| format!("  - {e}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// The result of comparing the models with a database.
@@ -58,25 +62,43 @@ pub struct Finding {
 
 /// The scope of a schema's models: the schemas they name, plus exclusions.
 pub fn scope_for(models: &Schema, exclude_tables: &[String], version_table: &str) -> Scope {
-    let mut schemas: Vec<String> = models.tables.iter().filter_map(|t| t.schema.clone()).collect();
+    let mut schemas: Vec<String> = models
+        .tables
+        .iter()
+        .filter_map(|t| t.schema.clone())
+        .collect();
     schemas.extend(models.enums.iter().filter_map(|e| e.schema.clone()));
     schemas.sort();
     schemas.dedup();
-    Scope { schemas, exclude_tables: exclude_tables.to_vec(), version_table: version_table.to_string() }
+    Scope {
+        schemas,
+        exclude_tables: exclude_tables.to_vec(),
+        version_table: version_table.to_string(),
+    }
 }
 
 /// The models without the tables the scope excludes, in the dialect's normal form.
-pub fn desired_schema(dialect: &dyn Dialect, models: &Schema, scope: &Scope) -> Result<Schema, CompareError> {
+pub fn desired_schema(
+    dialect: &dyn Dialect,
+    models: &Schema,
+    scope: &Scope,
+) -> Result<Schema, CompareError> {
     let mut models = models.clone();
     models.tables.retain(|t| !scope.is_excluded(&t.name));
     dialect
         .normalize(&models)
-        .map_err(|errors| CompareError::Normalize { dialect: dialect.kind().name(), errors })
+        .map_err(|errors| CompareError::Normalize {
+            dialect: dialect.kind().name(),
+            errors,
+        })
 }
 
 /// Render a plan both ways.
 pub fn render_plan(dialect: &dyn Dialect, plan: &Plan) -> (Vec<Statement>, Vec<Statement>) {
-    (dialect.render(&plan.changes), dialect.render(&plan.reverse()))
+    (
+        dialect.render(&plan.changes),
+        dialect.render(&plan.reverse()),
+    )
 }
 
 /// Compare the models with the database the driver is connected to.
@@ -91,7 +113,12 @@ pub async fn compare(
     let plan = diff(&actual, &desired, opts);
     let (upgrade, downgrade) = render_plan(driver.dialect(), &plan);
     let findings = probe(driver, &plan).await?;
-    Ok(Comparison { plan, upgrade, downgrade, findings })
+    Ok(Comparison {
+        plan,
+        upgrade,
+        downgrade,
+        findings,
+    })
 }
 
 /// Gather the live figures that make a plan's risks concrete.
@@ -108,7 +135,10 @@ pub async fn probe(driver: &mut dyn Driver, plan: &Plan) -> Result<Vec<Finding>,
             .unwrap_or_else(|| name.clone())
     };
     for note in &plan.notes {
-        out.push(Finding { kind: "rename", message: note.message() });
+        out.push(Finding {
+            kind: "rename",
+            message: note.message(),
+        });
     }
     for change in &plan.changes {
         match change {
@@ -117,17 +147,25 @@ pub async fn probe(driver: &mut dyn Driver, plan: &Plan) -> Result<Vec<Finding>,
                 let rows = count(driver, &format!("SELECT COUNT(*) FROM {q}")).await?;
                 out.push(Finding {
                     kind: "destructive",
-                    message: format!("drop table {}: its {rows} row(s) would be lost", table.qualified_name()),
+                    message: format!(
+                        "drop table {}: its {rows} row(s) would be lost",
+                        table.qualified_name()
+                    ),
                 });
             }
             Change::AlterTable(d) => {
-                let tq = driver.dialect().quote_name(&old_name(&d.from.qualified_name()));
+                let tq = driver
+                    .dialect()
+                    .quote_name(&old_name(&d.from.qualified_name()));
                 for c in &d.changes {
                     match c {
                         TableChange::DropColumn { column } => {
                             let cq = driver.dialect().quote_ident(&column.name);
-                            let rows =
-                                count(driver, &format!("SELECT COUNT(*) FROM {tq} WHERE {cq} IS NOT NULL")).await?;
+                            let rows = count(
+                                driver,
+                                &format!("SELECT COUNT(*) FROM {tq} WHERE {cq} IS NOT NULL"),
+                            )
+                            .await?;
                             out.push(Finding {
                                 kind: "destructive",
                                 message: format!(
@@ -138,7 +176,9 @@ pub async fn probe(driver: &mut dyn Driver, plan: &Plan) -> Result<Vec<Finding>,
                             });
                         }
                         TableChange::AddColumn { column }
-                            if !column.nullable && column.default.is_none() && !column.auto_increment =>
+                            if !column.nullable
+                                && column.default.is_none()
+                                && !column.auto_increment =>
                         {
                             let rows = count(driver, &format!("SELECT COUNT(*) FROM {tq}")).await?;
                             let how = match &column.backfill {
@@ -156,8 +196,11 @@ pub async fn probe(driver: &mut dyn Driver, plan: &Plan) -> Result<Vec<Finding>,
                         }
                         TableChange::AlterColumn { from, to } if from.nullable && !to.nullable => {
                             let cq = driver.dialect().quote_ident(&from.name);
-                            let nulls =
-                                count(driver, &format!("SELECT COUNT(*) FROM {tq} WHERE {cq} IS NULL")).await?;
+                            let nulls = count(
+                                driver,
+                                &format!("SELECT COUNT(*) FROM {tq} WHERE {cq} IS NULL"),
+                            )
+                            .await?;
                             out.push(Finding {
                                 kind: "data-dependent",
                                 message: format!(
@@ -167,7 +210,9 @@ pub async fn probe(driver: &mut dyn Driver, plan: &Plan) -> Result<Vec<Finding>,
                                     match (&to.backfill, nulls.0) {
                                         (_, Some(0)) => String::new(),
                                         (Some(b), _) => format!(" and are backfilled with {b}"),
-                                        (None, _) => " and the upgrade will fail unless they are filled".to_string(),
+                                        (None, _) =>
+                                            " and the upgrade will fail unless they are filled"
+                                                .to_string(),
                                     }
                                 ),
                             });
@@ -186,7 +231,12 @@ pub async fn probe(driver: &mut dyn Driver, plan: &Plan) -> Result<Vec<Finding>,
 /// example on a column that an earlier change of the same plan renames).
 async fn count(driver: &mut dyn Driver, sql: &str) -> Result<Count, DbError> {
     Ok(match driver.query(sql).await {
-        Ok(rows) => Count(rows.first().and_then(|r| r.first()).and_then(|v| v.as_deref()).and_then(|v| v.parse().ok())),
+        Ok(rows) => Count(
+            rows.first()
+                .and_then(|r| r.first())
+                .and_then(|v| v.as_deref())
+                .and_then(|v| v.parse().ok()),
+        ),
         Err(_) => Count(None),
     })
 }

@@ -41,7 +41,12 @@ pub async fn check(ctx: &mut Ctx) -> Result<(), CliError> {
     let mut driver = ctx.connect().await?;
     let mut problems = Vec::new();
 
-    let heads: Vec<String> = migrations.graph.heads().into_iter().map(String::from).collect();
+    let heads: Vec<String> = migrations
+        .graph
+        .heads()
+        .into_iter()
+        .map(String::from)
+        .collect();
     if heads.len() > 1 {
         problems.push(Problem {
             kind: "multiple_heads",
@@ -58,11 +63,19 @@ pub async fn check(ctx: &mut Ctx) -> Result<(), CliError> {
             retort_migrate::MigrateError::ChecksumMismatch { .. } => "edited_revision",
             _ => "unknown_revision",
         };
-        problems.push(Problem { kind, message: p.to_string() });
+        problems.push(Problem {
+            kind,
+            message: p.to_string(),
+        });
     }
     let applied: BTreeSet<String> = rows.iter().map(|r| r.revision.clone()).collect();
     let current: Vec<String> = migrations.graph.current(&applied);
-    let pending: Vec<&str> = migrations.graph.topological().into_iter().filter(|id| !applied.contains(*id)).collect();
+    let pending: Vec<&str> = migrations
+        .graph
+        .topological()
+        .into_iter()
+        .filter(|id| !applied.contains(*id))
+        .collect();
     if !pending.is_empty() {
         problems.push(Problem {
             kind: "behind_head",
@@ -77,12 +90,19 @@ pub async fn check(ctx: &mut Ctx) -> Result<(), CliError> {
     let cmp = retort::engine::compare(driver.as_mut(), &models, &scope, &DiffOptions::default())
         .await
         .map_err(compare_error)?;
-    let summary: Vec<String> =
-        cmp.plan.changes.iter().flat_map(|c| c.describe().lines().map(String::from).collect::<Vec<_>>()).collect();
+    let summary: Vec<String> = cmp
+        .plan
+        .changes
+        .iter()
+        .flat_map(|c| c.describe().lines().map(String::from).collect::<Vec<_>>())
+        .collect();
     if !cmp.is_clean() {
         problems.push(Problem {
             kind: "schema_drift",
-            message: format!("the database and the models disagree ({} change(s))", summary.len()),
+            message: format!(
+                "the database and the models disagree ({} change(s))",
+                summary.len()
+            ),
         });
     }
     let report = CheckReport {
@@ -113,10 +133,16 @@ pub async fn check(ctx: &mut Ctx) -> Result<(), CliError> {
             if ctx.global.verbose {
                 println!("\n{}", report.upgrade_sql);
             }
-            println!("\nWrite a revision with `retort revision --autogenerate -m \"...\"`, or `retort diff` to see the SQL.");
+            println!(
+                "\nWrite a revision with `retort revision --autogenerate -m \"...\"`, or `retort diff` to see the SQL."
+            );
         }
     }
-    if report.clean { Ok(()) } else { Err(CliError::problem("")) }
+    if report.clean {
+        Ok(())
+    } else {
+        Err(CliError::problem(""))
+    }
 }
 
 /// `retort diff`.

@@ -6,7 +6,9 @@ use std::time::SystemTime;
 
 use retort::engine::{self, Comparison};
 use retort_dialect::Statement;
-use retort_migrate::{Migrations, NewRevision, new_revision_id, validate_revision_id, write_revision};
+use retort_migrate::{
+    Migrations, NewRevision, new_revision_id, validate_revision_id, write_revision,
+};
 use retort_schema::{DiffOptions, Note, QualifiedName};
 use serde::Serialize;
 
@@ -22,7 +24,8 @@ pub async fn revision(ctx: &mut Ctx, args: RevisionArgs) -> Result<(), CliError>
         Some(id) => {
             validate_revision_id(id)?;
             if migrations.get(id).is_some() {
-                return Err(CliError::input(format!("revision {id} already exists")).with_help("choose another --rev-id"));
+                return Err(CliError::input(format!("revision {id} already exists"))
+                    .with_help("choose another --rev-id"));
             }
             id.clone()
         }
@@ -32,25 +35,38 @@ pub async fn revision(ctx: &mut Ctx, args: RevisionArgs) -> Result<(), CliError>
     let mut opts = diff_options(&args.rename, &args.backfill)?;
 
     if !args.autogenerate {
-        return write(ctx, &migrations, NewRevision {
-            id,
-            message: args.message,
-            revises,
-            created: SystemTime::now(),
-            upgrade: Vec::new(),
-            downgrade: Vec::new(),
-            upgrade_no_transaction: false,
-            downgrade_no_transaction: false,
-        }, &[]);
+        return write(
+            ctx,
+            &migrations,
+            NewRevision {
+                id,
+                message: args.message,
+                revises,
+                created: SystemTime::now(),
+                upgrade: Vec::new(),
+                downgrade: Vec::new(),
+                upgrade_no_transaction: false,
+                downgrade_no_transaction: false,
+            },
+            &[],
+        );
     }
 
     let models = ctx.models()?;
     let scope = ctx.scope(&models)?;
     let run_opts = ctx.run_options()?;
     let mut driver = ctx.connect().await?;
-    let applied: BTreeSet<String> =
-        retort_migrate::applied(driver.as_mut(), &run_opts).await?.into_iter().map(|r| r.revision).collect();
-    let heads: BTreeSet<String> = migrations.graph.heads().into_iter().map(String::from).collect();
+    let applied: BTreeSet<String> = retort_migrate::applied(driver.as_mut(), &run_opts)
+        .await?
+        .into_iter()
+        .map(|r| r.revision)
+        .collect();
+    let heads: BTreeSet<String> = migrations
+        .graph
+        .heads()
+        .into_iter()
+        .map(String::from)
+        .collect();
     let current: BTreeSet<String> = migrations.graph.current(&applied).into_iter().collect();
     if current != heads {
         return Err(CliError::input(format!(
@@ -61,7 +77,9 @@ pub async fn revision(ctx: &mut Ctx, args: RevisionArgs) -> Result<(), CliError>
         .with_help("run `retort upgrade head` first, so the new revision is computed from the latest schema"));
     }
 
-    let mut cmp = engine::compare(driver.as_mut(), &models, &scope, &opts).await.map_err(compare_error)?;
+    let mut cmp = engine::compare(driver.as_mut(), &models, &scope, &opts)
+        .await
+        .map_err(compare_error)?;
     // At an interactive terminal, offer to turn probable renames into renames.
     if std::io::stdin().is_terminal() && std::io::stderr().is_terminal() && !ctx.json() {
         let mut changed = false;
@@ -69,13 +87,17 @@ pub async fn revision(ctx: &mut Ctx, args: RevisionArgs) -> Result<(), CliError>
             if confirm_rename(&note)? {
                 match note {
                     Note::ProbableTableRename { from, to } => opts.table_renames.push((from, to)),
-                    Note::ProbableColumnRename { table, from, to } => opts.column_renames.push((table, from, to)),
+                    Note::ProbableColumnRename { table, from, to } => {
+                        opts.column_renames.push((table, from, to))
+                    }
                 }
                 changed = true;
             }
         }
         if changed {
-            cmp = engine::compare(driver.as_mut(), &models, &scope, &opts).await.map_err(compare_error)?;
+            cmp = engine::compare(driver.as_mut(), &models, &scope, &opts)
+                .await
+                .map_err(compare_error)?;
         }
     }
 
@@ -88,18 +110,25 @@ pub async fn revision(ctx: &mut Ctx, args: RevisionArgs) -> Result<(), CliError>
         return Ok(());
     }
     let findings: Vec<String> = cmp.findings.iter().map(|f| f.message.clone()).collect();
-    let Comparison { upgrade, downgrade, .. } = cmp.clone();
+    let Comparison {
+        upgrade, downgrade, ..
+    } = cmp.clone();
     let summary: Vec<String> = cmp.plan.changes.iter().map(|c| c.describe()).collect();
-    write(ctx, &migrations, NewRevision {
-        id,
-        message: args.message,
-        revises,
-        created: SystemTime::now(),
-        upgrade,
-        downgrade,
-        upgrade_no_transaction: false,
-        downgrade_no_transaction: false,
-    }, &WriteReport { summary, findings }.lines())
+    write(
+        ctx,
+        &migrations,
+        NewRevision {
+            id,
+            message: args.message,
+            revises,
+            created: SystemTime::now(),
+            upgrade,
+            downgrade,
+            upgrade_no_transaction: false,
+            downgrade_no_transaction: false,
+        },
+        &WriteReport { summary, findings }.lines(),
+    )
 }
 
 /// Summary lines printed after a revision is written.
@@ -110,7 +139,11 @@ struct WriteReport {
 
 impl WriteReport {
     fn lines(&self) -> Vec<String> {
-        let mut out: Vec<String> = self.summary.iter().flat_map(|s| s.lines().map(|l| format!("  {l}"))).collect();
+        let mut out: Vec<String> = self
+            .summary
+            .iter()
+            .flat_map(|s| s.lines().map(|l| format!("  {l}")))
+            .collect();
         out.extend(self.findings.iter().map(|f| format!("warning: {f}")));
         out
     }
@@ -125,15 +158,35 @@ struct Written<'a> {
     report: &'a [String],
 }
 
-fn write(ctx: &mut Ctx, migrations: &Migrations, rev: NewRevision, report: &[String]) -> Result<(), CliError> {
+fn write(
+    ctx: &mut Ctx,
+    migrations: &Migrations,
+    rev: NewRevision,
+    report: &[String],
+) -> Result<(), CliError> {
     let _ = migrations;
     let dir = ctx.config()?.migrations_dir.clone();
     let root = ctx.config()?.root.clone();
     let path = write_revision(&dir, &rev)?;
-    let shown = path.strip_prefix(&root).unwrap_or(&path).display().to_string();
-    let todos: Vec<String> = rev.upgrade.iter().chain(&rev.downgrade).filter_map(|s: &Statement| s.todo.clone()).collect();
+    let shown = path
+        .strip_prefix(&root)
+        .unwrap_or(&path)
+        .display()
+        .to_string();
+    let todos: Vec<String> = rev
+        .upgrade
+        .iter()
+        .chain(&rev.downgrade)
+        .filter_map(|s: &Statement| s.todo.clone())
+        .collect();
     if ctx.json() {
-        return output::json(&Written { written: shown, revision: &rev.id, revises: &rev.revises, todos, report });
+        return output::json(&Written {
+            written: shown,
+            revision: &rev.id,
+            revises: &rev.revises,
+            todos,
+            report,
+        });
     }
     if !ctx.global.quiet {
         println!("Generated {shown} (revision {})", rev.id);
@@ -155,9 +208,16 @@ fn write(ctx: &mut Ctx, migrations: &Migrations, rev: NewRevision, report: &[Str
 pub fn merge(ctx: &mut Ctx, message: &str, revs: &[String]) -> Result<(), CliError> {
     let migrations = ctx.migrations()?;
     let revises: Vec<String> = if revs.is_empty() {
-        migrations.graph.heads().into_iter().map(String::from).collect()
+        migrations
+            .graph
+            .heads()
+            .into_iter()
+            .map(String::from)
+            .collect()
     } else {
-        revs.iter().map(|r| migrations.resolve(r).map(|r| r.id.clone())).collect::<Result<_, _>>()?
+        revs.iter()
+            .map(|r| migrations.resolve(r).map(|r| r.id.clone()))
+            .collect::<Result<_, _>>()?
     };
     if revises.len() < 2 {
         return Err(CliError::input(format!(
@@ -166,16 +226,21 @@ pub fn merge(ctx: &mut Ctx, message: &str, revs: &[String]) -> Result<(), CliErr
         ))
         .with_help("`retort heads` lists the heads to merge"));
     }
-    write(ctx, &migrations, NewRevision {
-        id: new_revision_id(),
-        message: message.to_string(),
-        revises,
-        created: SystemTime::now(),
-        upgrade: Vec::new(),
-        downgrade: Vec::new(),
-        upgrade_no_transaction: false,
-        downgrade_no_transaction: false,
-    }, &[])
+    write(
+        ctx,
+        &migrations,
+        NewRevision {
+            id: new_revision_id(),
+            message: message.to_string(),
+            revises,
+            created: SystemTime::now(),
+            upgrade: Vec::new(),
+            downgrade: Vec::new(),
+            upgrade_no_transaction: false,
+            downgrade_no_transaction: false,
+        },
+        &[],
+    )
 }
 
 /// The parents of a new revision: `--head` or the single head.
@@ -190,8 +255,11 @@ fn parents(migrations: &Migrations, head: Option<&str>) -> Result<Vec<String>, C
     match heads.len() {
         0 => Ok(Vec::new()),
         1 => Ok(vec![heads[0].to_string()]),
-        _ => Err(CliError::input(format!("the revision graph has several heads: {}", heads.join(", ")))
-            .with_help("merge them with `retort merge -m \"merge\"`, or choose one with --head")),
+        _ => Err(CliError::input(format!(
+            "the revision graph has several heads: {}",
+            heads.join(", ")
+        ))
+        .with_help("merge them with `retort merge -m \"merge\"`, or choose one with --head")),
     }
 }
 
@@ -200,14 +268,21 @@ pub fn diff_options(renames: &[String], backfills: &[String]) -> Result<DiffOpti
     let mut opts = DiffOptions::default();
     for r in renames {
         let (lhs, new) = r.split_once('=').ok_or_else(|| {
-            CliError::input(format!("--rename {r}: expected TABLE.OLD=NEW for a column or OLD=NEW for a table"))
+            CliError::input(format!(
+                "--rename {r}: expected TABLE.OLD=NEW for a column or OLD=NEW for a table"
+            ))
         })?;
         let new = new.trim();
         if new.is_empty() || lhs.trim().is_empty() {
-            return Err(CliError::input(format!("--rename {r}: both names are needed")));
+            return Err(CliError::input(format!(
+                "--rename {r}: both names are needed"
+            )));
         }
         match lhs.rsplit_once('.') {
-            Some((table, old)) => opts.column_renames.push((qualified(table), old.trim().into(), new.into())),
+            Some((table, old)) => {
+                opts.column_renames
+                    .push((qualified(table), old.trim().into(), new.into()))
+            }
             None => opts.table_renames.push((qualified(lhs), qualified(new))),
         }
     }
@@ -219,22 +294,32 @@ pub fn diff_options(renames: &[String], backfills: &[String]) -> Result<DiffOpti
             .rsplit_once('.')
             .ok_or_else(|| CliError::input(format!("--backfill {b}: expected TABLE.COLUMN=SQL")))?;
         if sql.trim().is_empty() {
-            return Err(CliError::input(format!("--backfill {b}: the SQL expression is empty")));
+            return Err(CliError::input(format!(
+                "--backfill {b}: the SQL expression is empty"
+            )));
         }
-        opts.backfills.push((qualified(table), col.trim().into(), sql.trim().into()));
+        opts.backfills
+            .push((qualified(table), col.trim().into(), sql.trim().into()));
     }
     Ok(opts)
 }
 
 fn qualified(s: &str) -> QualifiedName {
     match s.trim().split_once('.') {
-        Some((schema, name)) => QualifiedName { schema: Some(schema.into()), name: name.into() },
+        Some((schema, name)) => QualifiedName {
+            schema: Some(schema.into()),
+            name: name.into(),
+        },
         None => QualifiedName::new(s.trim()),
     }
 }
 
 fn list_or(set: &BTreeSet<String>, empty: &str) -> String {
-    if set.is_empty() { empty.to_string() } else { set.iter().cloned().collect::<Vec<_>>().join(", ") }
+    if set.is_empty() {
+        empty.to_string()
+    } else {
+        set.iter().cloned().collect::<Vec<_>>().join(", ")
+    }
 }
 
 pub(crate) fn compare_error(e: engine::CompareError) -> CliError {
@@ -243,7 +328,9 @@ pub(crate) fn compare_error(e: engine::CompareError) -> CliError {
 
 fn confirm_rename(note: &Note) -> Result<bool, CliError> {
     let question = match note {
-        Note::ProbableTableRename { from, to } => format!("Is table {to} the table {from} renamed? [y/N] "),
+        Note::ProbableTableRename { from, to } => {
+            format!("Is table {to} the table {from} renamed? [y/N] ")
+        }
         Note::ProbableColumnRename { table, from, to } => {
             format!("Is column {table}.{to} the column {table}.{from} renamed? [y/N] ")
         }

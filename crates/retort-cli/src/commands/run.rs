@@ -29,9 +29,13 @@ pub async fn upgrade(ctx: &mut Ctx, target: &str, sql: bool) -> Result<(), CliEr
 pub async fn downgrade(ctx: &mut Ctx, target: &str, sql: bool) -> Result<(), CliError> {
     let migrations = ctx.migrations()?;
     let target = Target::parse(target)?;
-    if matches!(target, Target::Head | Target::Heads) || matches!(target, Target::Relative(n) if n > 0) {
-        return Err(CliError::input(format!("downgrade target {target} is above the database"))
-            .with_help("use -N, a revision id, or base"));
+    if matches!(target, Target::Head | Target::Heads)
+        || matches!(target, Target::Relative(n) if n > 0)
+    {
+        return Err(
+            CliError::input(format!("downgrade target {target} is above the database"))
+                .with_help("use -N, a revision id, or base"),
+        );
     }
     if sql {
         // Offline: from every revision applied down to the target.
@@ -45,10 +49,17 @@ pub async fn downgrade(ctx: &mut Ctx, target: &str, sql: bool) -> Result<(), Cli
     print_run(ctx, &migrations, "Reverted", &report)
 }
 
-fn print_script(ctx: &mut Ctx, migrations: &Migrations, plan: &retort_migrate::Plan) -> Result<(), CliError> {
+fn print_script(
+    ctx: &mut Ctx,
+    migrations: &Migrations,
+    plan: &retort_migrate::Plan,
+) -> Result<(), CliError> {
     let dialect = ctx.dialect()?;
     let table = ctx.config()?.version_table.clone();
-    print!("{}", retort_migrate::sql_script(migrations, dialect, plan, &table));
+    print!(
+        "{}",
+        retort_migrate::sql_script(migrations, dialect, plan, &table)
+    );
     Ok(())
 }
 
@@ -68,7 +79,10 @@ fn print_run(
         println!("Nothing to do: the database is already there");
     }
     for r in &report.ran {
-        let msg = migrations.get(&r.revision).map(|x| x.message.as_str()).unwrap_or("");
+        let msg = migrations
+            .get(&r.revision)
+            .map(|x| x.message.as_str())
+            .unwrap_or("");
         println!("{verb} {} {msg} ({} ms)", r.revision, r.duration_ms);
     }
     Ok(())
@@ -133,7 +147,11 @@ pub async fn current(ctx: &mut Ctx) -> Result<(), CliError> {
     }
     for e in &entries {
         let head = if e.is_head { " (head)" } else { "" };
-        let msg = e.message.as_deref().map(|m| format!(", {m}")).unwrap_or_else(|| ", (no file)".into());
+        let msg = e
+            .message
+            .as_deref()
+            .map(|m| format!(", {m}"))
+            .unwrap_or_else(|| ", (no file)".into());
         println!("{}{head}{msg}", e.revision);
     }
     Ok(())

@@ -7,29 +7,36 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use retort_dialect::DialectKind;
 
-/// The dialects every boundary test runs on.
-pub const ALL: [DialectKind; 3] = [DialectKind::Sqlite, DialectKind::Postgres, DialectKind::Mysql];
-
 /// Server URL of a dialect's admin database, from the environment or the local default.
 pub fn server_url(kind: DialectKind) -> String {
     match kind {
         DialectKind::Postgres => std::env::var("DATABASE_URL_POSTGRES")
             .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into()),
-        DialectKind::Mysql => {
-            std::env::var("DATABASE_URL_MYSQL").unwrap_or_else(|_| "mysql://root@127.0.0.1:3306/test".into())
-        }
+        DialectKind::Mysql => std::env::var("DATABASE_URL_MYSQL")
+            .unwrap_or_else(|_| "mysql://root@127.0.0.1:3306/test".into()),
         DialectKind::Sqlite => String::new(),
     }
 }
 
 fn unique_name() -> String {
     static N: AtomicU32 = AtomicU32::new(0);
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
-    format!("retort_it_{}_{}_{:x}", std::process::id(), N.fetch_add(1, Ordering::Relaxed), nanos)
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    format!(
+        "retort_it_{}_{}_{:x}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed),
+        nanos
+    )
 }
 
 fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread().enable_all().build().expect("tokio runtime").block_on(f)
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime")
+        .block_on(f)
 }
 
 /// A database of its own for one test; dropped when the value is.
@@ -50,10 +57,20 @@ impl TestDb {
             _ => {
                 let admin = server_url(kind);
                 block_on(async {
-                    let mut d = retort::connect(&admin).await.unwrap_or_else(|e| panic!("{} server unreachable: {e}", kind.name()));
-                    d.execute(&format!("CREATE DATABASE {}", d.dialect().quote_ident(&name))).await.expect("create database");
+                    let mut d = retort::connect(&admin)
+                        .await
+                        .unwrap_or_else(|e| panic!("{} server unreachable: {e}", kind.name()));
+                    d.execute(&format!(
+                        "CREATE DATABASE {}",
+                        d.dialect().quote_ident(&name)
+                    ))
+                    .await
+                    .expect("create database");
                 });
-                let base = admin.rsplit_once('/').map(|(b, _)| b.to_string()).expect("server URL has a database");
+                let base = admin
+                    .rsplit_once('/')
+                    .map(|(b, _)| b.to_string())
+                    .expect("server URL has a database");
                 format!("{base}/{name}")
             }
         };
@@ -64,7 +81,9 @@ impl TestDb {
     pub fn exec(&self, sql: &str) {
         block_on(async {
             let mut d = retort::connect(&self.url).await.expect("connect");
-            d.execute(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+            d.execute(sql)
+                .await
+                .unwrap_or_else(|e| panic!("{sql}: {e}"));
         });
     }
 
@@ -80,7 +99,10 @@ impl TestDb {
     pub fn schema(&self) -> retort_schema::Schema {
         block_on(async {
             let mut d = retort::connect(&self.url).await.expect("connect");
-            let scope = retort_dialect::Scope { version_table: "retort_version".into(), ..Default::default() };
+            let scope = retort_dialect::Scope {
+                version_table: "retort_version".into(),
+                ..Default::default()
+            };
             d.introspect(&scope).await.expect("introspect")
         })
     }
@@ -99,7 +121,9 @@ impl Drop for TestDb {
                 if let Ok(mut d) = retort::connect(&admin).await {
                     let q = d.dialect().quote_ident(&name);
                     let sql = match kind {
-                        DialectKind::Postgres => format!("DROP DATABASE IF EXISTS {q} WITH (FORCE)"),
+                        DialectKind::Postgres => {
+                            format!("DROP DATABASE IF EXISTS {q} WITH (FORCE)")
+                        }
                         _ => format!("DROP DATABASE IF EXISTS {q}"),
                     };
                     let _ = d.execute(&sql).await;
@@ -125,7 +149,11 @@ impl Run {
     /// Panic with the whole output unless the exit code is `code`.
     #[track_caller]
     pub fn expect_code(self, code: i32) -> Run {
-        assert_eq!(self.code, code, "exit code\nstdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        assert_eq!(
+            self.code, code,
+            "exit code\nstdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
         self
     }
 }
@@ -180,12 +208,18 @@ impl Project {
             .output()
             .expect("run retort");
         let clean = |b: &[u8]| self.scrub(&String::from_utf8_lossy(b));
-        Run { code: out.status.code().unwrap_or(-1), stdout: clean(&out.stdout), stderr: clean(&out.stderr) }
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: clean(&out.stdout),
+            stderr: clean(&out.stderr),
+        }
     }
 
     /// Replace what differs between runs (paths, database names, times) with placeholders.
     pub fn scrub(&self, text: &str) -> String {
-        let mut t = text.replace(&self.db.url, "[URL]").replace(&self.path().display().to_string(), "[PROJECT]");
+        let mut t = text
+            .replace(&self.db.url, "[URL]")
+            .replace(&self.path().display().to_string(), "[PROJECT]");
         t = t.replace(&self.db.name, "[DB]");
         t.lines().map(scrub_line).collect::<Vec<_>>().join("\n")
     }
@@ -193,7 +227,11 @@ impl Project {
     /// Revision files in `migrations/`, sorted by name.
     pub fn migration_files(&self) -> Vec<PathBuf> {
         let mut v: Vec<PathBuf> = std::fs::read_dir(self.path().join("migrations"))
-            .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x == "sql")).collect())
+            .map(|rd| {
+                rd.filter_map(|e| e.ok().map(|e| e.path()))
+                    .filter(|p| p.extension().is_some_and(|x| x == "sql"))
+                    .collect()
+            })
             .unwrap_or_default();
         v.sort();
         v
