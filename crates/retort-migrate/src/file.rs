@@ -153,6 +153,7 @@ pub fn new_revision_id() -> String {
 /// Parse the text of a revision file; `path` is used in errors and kept.
 pub fn parse_revision(path: &Path, text: &str) -> Result<Revision, MigrateError> {
     let p = || path.to_path_buf();
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let lines: Vec<&str> = text.lines().collect();
 
     // Header.

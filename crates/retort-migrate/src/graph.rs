@@ -56,7 +56,7 @@ impl Target {
             target: s.to_string(),
             reason: reason.to_string(),
         };
-        match t {
+        match t.to_ascii_lowercase().as_str() {
             "head" => return Ok(Target::Head),
             "heads" => return Ok(Target::Heads),
             "base" => return Ok(Target::Base),
@@ -722,6 +722,8 @@ mod tests {
     #[test]
     fn targets_parse() {
         assert_eq!(t("head"), Target::Head);
+        assert_eq!(t("HEADS"), Target::Heads);
+        assert_eq!(t(" base "), Target::Base);
         assert_eq!(t("+2"), Target::Relative(2));
         assert_eq!(t("-1"), Target::Relative(-1));
         assert_eq!(t("AB12"), Target::Revision("ab12".into()));
