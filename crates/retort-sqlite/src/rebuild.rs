@@ -7,7 +7,11 @@
 //!    column the old table has (renamed columns were renamed in place before);
 //!    new columns take their defaults;
 //! 3. `DROP TABLE "t"`;
-//! 4. `ALTER TABLE "_retort_new_t" RENAME TO "t"`;
+//! 4. `ALTER TABLE "_retort_new_t" RENAME TO "t"`, between
+//!    `PRAGMA legacy_alter_table = ON` and `OFF`: the modern rename checks every
+//!    view and trigger of the schema, and a view that selects from `t` would make
+//!    it fail while `t` is gone. Nothing refers to `_retort_new_t`, so the modern
+//!    rename's rewriting of references is not needed;
 //! 5. the target's indexes are created again.
 //!
 //! Foreign keys of other tables that reference `t` keep pointing at it: they name
@@ -17,9 +21,10 @@
 //! dialect's transaction opens with `PRAGMA foreign_keys = OFF` and closes with
 //! `PRAGMA foreign_key_check`, so a rebuild that breaks a reference fails whole.
 //!
-//! Known limits: `WITHOUT ROWID`, `STRICT`, generated columns, triggers and the
-//! `AUTOINCREMENT` keyword are not part of retort's schema model, so a rebuilt
-//! table does not keep them.
+//! Views over `t` keep working. Known limits: `WITHOUT ROWID`, `STRICT`,
+//! generated columns, triggers on `t` (dropped with it) and the `AUTOINCREMENT`
+//! keyword are not part of retort's schema model, so a rebuilt table does not
+//! keep them.
 
 use retort_dialect::Statement;
 use retort_schema::Table;
@@ -60,11 +65,13 @@ pub fn rebuild_table(to: &Table, current: &[String], reasons: &[String]) -> Vec<
         )));
     }
     out.push(Statement::new(format!("DROP TABLE {}", q(name))));
+    out.push(Statement::new("PRAGMA legacy_alter_table = ON"));
     out.push(Statement::new(format!(
         "ALTER TABLE {} RENAME TO {}",
         q(&tmp),
         q(name)
     )));
+    out.push(Statement::new("PRAGMA legacy_alter_table = OFF"));
     out.extend(
         to.indexes
             .iter()

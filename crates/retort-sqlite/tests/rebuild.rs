@@ -96,6 +96,10 @@ async fn rebuild_keeps_rows_and_references() {
             to: to.columns[1].clone(),
         }],
     });
+    driver
+        .execute("CREATE VIEW parent_names AS SELECT name FROM parent")
+        .await
+        .expect("view");
     let statements = SqliteDialect.render(&[change]);
     assert!(
         statements[0]
@@ -129,6 +133,11 @@ async fn rebuild_keeps_rows_and_references() {
     assert_eq!(
         count(&mut driver, "SELECT count(*) FROM plain_child").await,
         2
+    );
+    assert_eq!(
+        count(&mut driver, "SELECT count(*) FROM parent_names").await,
+        3,
+        "views survive"
     );
 
     // references still work: enforced, and cascading
