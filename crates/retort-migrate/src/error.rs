@@ -144,7 +144,7 @@ pub enum MigrateError {
     },
 
     /// The revision graph has a cycle.
-    #[error("the revision graph has a cycle through {}; fix the `revises:` lines of these revisions", ids.join(" -> "))]
+    #[error("the revision graph has a cycle: {} (each is revised by the next); fix the `revises:` lines of these revisions", ids.join(" -> "))]
     Cycle {
         /// The ids on the cycle.
         ids: Vec<String>,

@@ -8,8 +8,8 @@
 //! `LOOP ... END LOOP` and the like nest.
 //!
 //! Each statement keeps the line of its first significant token, so errors can
-//! point at it. Leading comments are not part of a statement; a chunk holding
-//! only comments is no statement at all. The MySQL client's `DELIMITER` command
+//! point at it. Leading and trailing comments are not part of a statement; a
+//! chunk holding only comments is no statement at all. The MySQL client's `DELIMITER` command
 //! is not SQL and is not supported.
 
 pub use crate::lex::Unterminated;
@@ -63,8 +63,14 @@ pub fn split_statements(src: &str, first_line: usize) -> Result<Vec<SplitStateme
     Ok(out)
 }
 
+/// A statement from its tokens, without trailing whitespace and comments (so
+/// that a script can append `;` to it).
 fn finish(toks: &[Token<'_>]) -> SplitStatement {
-    let text: String = toks.iter().map(|t| t.text).collect();
+    let end = toks
+        .iter()
+        .rposition(|t| !matches!(t.kind, Kind::Space | Kind::LineComment | Kind::BlockComment))
+        .map_or(0, |i| i + 1);
+    let text: String = toks[..end].iter().map(|t| t.text).collect();
     SplitStatement {
         sql: text.trim_end().to_string(),
         line: toks.first().map_or(0, |t| t.line),
