@@ -77,7 +77,7 @@ fn normalize_table(t: &Table, schema: &Schema, errors: &mut Vec<NormalizeError>)
     let pk_columns: Vec<String> = t
         .primary_key
         .as_ref()
-        .map(|p| p.columns.clone())
+        .map(|p| canonical_columns(&p.columns, &t.columns))
         .unwrap_or_default();
     let single_pk = (pk_columns.len() == 1).then(|| pk_columns[0].clone());
     let mut checks: Vec<Check> = Vec::new();
@@ -165,11 +165,12 @@ fn normalize_table(t: &Table, schema: &Schema, errors: &mut Vec<NormalizeError>)
         .uniques
         .iter()
         .map(|u| {
-            let convention = naming::unique(&t.name, &u.columns);
+            let columns = canonical_columns(&u.columns, &t.columns);
+            let convention = naming::unique(&t.name, &columns);
             retort_schema::UniqueConstraint {
                 name: pick(&u.name, u.named, &convention),
                 named: u.named && unique_named(&u.name),
-                columns: u.columns.clone(),
+                columns,
             }
         })
         .collect();
@@ -212,14 +213,18 @@ fn normalize_table(t: &Table, schema: &Schema, errors: &mut Vec<NormalizeError>)
                 ),
             );
         }
-        let mut ref_columns = fk.ref_columns.clone();
+        let parent = schema
+            .tables
+            .iter()
+            .filter(|x| default_schema(&x.schema))
+            .find(|x| x.name.eq_ignore_ascii_case(&fk.ref_table.name));
+        let ref_table = parent.map_or_else(|| fk.ref_table.name.clone(), |p| p.name.clone());
+        let mut ref_columns = match parent {
+            Some(p) => canonical_columns(&fk.ref_columns, &p.columns),
+            None => fk.ref_columns.clone(),
+        };
         if ref_columns.is_empty() {
-            let target = schema
-                .tables
-                .iter()
-                .find(|x| x.name == fk.ref_table.name && default_schema(&x.schema))
-                .and_then(|x| x.primary_key.as_ref());
-            match target {
+            match parent.and_then(|x| x.primary_key.as_ref()) {
                 Some(pk) => ref_columns = pk.columns.clone(),
                 None => err(
                     errors,
@@ -228,12 +233,13 @@ fn normalize_table(t: &Table, schema: &Schema, errors: &mut Vec<NormalizeError>)
                 ),
             }
         }
-        let convention = naming::foreign_key(&t.name, &fk.columns, &fk.ref_table.name);
+        let columns = canonical_columns(&fk.columns, &t.columns);
+        let convention = naming::foreign_key(&t.name, &columns, &ref_table);
         foreign_keys.push(retort_schema::ForeignKey {
             name: pick(&fk.name, fk.named, &convention),
             named: fk.named && foreign_key_named(&fk.name),
-            columns: fk.columns.clone(),
-            ref_table: QualifiedName::new(fk.ref_table.name.clone()),
+            columns,
+            ref_table: QualifiedName::new(ref_table),
             ref_columns,
             on_delete: fk.on_delete,
             on_update: fk.on_update,
@@ -245,9 +251,9 @@ fn normalize_table(t: &Table, schema: &Schema, errors: &mut Vec<NormalizeError>)
         schema: None,
         name: t.name.clone(),
         columns,
-        primary_key: t.primary_key.as_ref().map(|p| PrimaryKey {
+        primary_key: t.primary_key.as_ref().map(|_| PrimaryKey {
             name: None,
-            columns: p.columns.clone(),
+            columns: pk_columns.clone(),
         }),
         uniques,
         indexes,
@@ -322,6 +328,11 @@ pub(crate) fn expression_part(toks: &[Tok], columns: &[Column]) -> IndexPart {
         }
         _ => IndexPart::Expression(crate::expr::normalize_tokens(toks)),
     }
+}
+
+/// The table's spelling of each column name.
+fn canonical_columns(names: &[String], columns: &[Column]) -> Vec<String> {
+    names.iter().map(|n| canonical_column(n, columns)).collect()
 }
 
 /// The table's spelling of a column name (SQLite matches names case-insensitively).
