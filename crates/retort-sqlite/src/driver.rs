@@ -247,6 +247,20 @@ impl Driver for SqliteDriver {
         Box::pin(async move { Ok(()) })
     }
 
+    /// `PRAGMA foreign_keys = OFF` (a no-op inside a transaction, so first), then
+    /// `BEGIN IMMEDIATE`, which waits for other writers up to the busy timeout.
+    /// If it cannot start, enforcement is switched back on before the error returns.
+    fn begin(&mut self) -> BoxFuture<'_, Result<(), DbError>> {
+        Box::pin(async move {
+            self.run("PRAGMA foreign_keys = OFF").await?;
+            if let Err(e) = self.run("BEGIN IMMEDIATE").await {
+                let _ = self.run("PRAGMA foreign_keys = ON").await;
+                return Err(e);
+            }
+            Ok(())
+        })
+    }
+
     fn commit(&mut self) -> BoxFuture<'_, Result<(), DbError>> {
         Box::pin(async move {
             self.check_foreign_keys().await?;

@@ -307,8 +307,46 @@ async fn concurrent_upgraders_wait_then_time_out() {
         .expect_err("second waits, then gives up");
     assert_eq!(err.kind, DbErrorKind::LockTimeout, "{err}");
     assert!(started.elapsed() >= std::time::Duration::from_millis(150));
-    second.rollback().await.ok();
+    assert_eq!(
+        second.query("PRAGMA foreign_keys").await.expect("query"),
+        vec![vec![Some("1".to_string())]],
+        "enforcement is back on after a failed begin"
+    );
     first.commit().await.expect("commit");
     second.begin().await.expect("free now");
     second.commit().await.expect("commit");
+}
+
+#[tokio::test]
+async fn a_second_upgrader_waits_for_the_first() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = format!("sqlite://{}", dir.path().join("wait.db").display());
+    let mut first = SqliteDriver::connect(&url).await.expect("connect");
+    let mut second = SqliteDriver::connect(&url).await.expect("connect");
+    first.begin().await.expect("first takes the write lock");
+    first
+        .execute("CREATE TABLE applied (revision TEXT)")
+        .await
+        .expect("ddl");
+    let waiter = tokio::spawn(async move {
+        second
+            .begin()
+            .await
+            .expect("second gets the lock once the first commits");
+        let rows = second
+            .query("SELECT count(*) FROM sqlite_master WHERE name = 'applied'")
+            .await
+            .expect("query");
+        second.commit().await.expect("commit");
+        rows
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(!waiter.is_finished(), "the second upgrader waits");
+    first.commit().await.expect("commit");
+    let rows = waiter.await.expect("task");
+    assert_eq!(
+        rows,
+        vec![vec![Some("1".to_string())]],
+        "and sees what the first committed"
+    );
 }
