@@ -9,6 +9,8 @@ use std::path::PathBuf;
 
 use retort_dialect::{DbError, DbErrorKind};
 
+use crate::file::SectionKind;
+
 /// An error of the migration layer.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -264,10 +266,12 @@ pub enum MigrateError {
     },
 
     /// A statement failed outside a transaction; earlier statements stay applied.
-    #[error("{}:{line}: revision {revision} failed at statement {} and could not be rolled back: {source}\n  statement: {sql}\n  {}; the revision is not recorded. Fix the cause and run the remaining statements by hand, then `retort stamp {revision}`; or undo the applied ones by hand and run `upgrade` again", path.display(), ran_lines.len() + 1, ran_summary(ran_lines))]
+    #[error("{}:{line}: revision {revision} failed at {} statement {} and could not be rolled back: {source}\n  statement: {sql}\n  {}; {}", path.display(), section.name(), ran_lines.len() + 1, ran_summary(ran_lines), recovery(*section, revision))]
     PartiallyApplied {
         /// The revision.
         revision: String,
+        /// Which section was running.
+        section: SectionKind,
         /// Its file.
         path: PathBuf,
         /// The line of the failing statement.
@@ -276,6 +280,19 @@ pub enum MigrateError {
         sql: String,
         /// The lines of the statements that ran before it (and stay applied).
         ran_lines: Vec<usize>,
+        /// The database error.
+        source: Box<DbError>,
+    },
+
+    /// The statements of a non-transactional revision all ran, but recording it failed.
+    #[error("{}: all {} statements of revision {revision} ran, but recording that in the version table failed: {source}; fix the cause, then run `retort stamp` so the version table matches the database", path.display(), section.name())]
+    NotRecorded {
+        /// The revision.
+        revision: String,
+        /// Which section ran.
+        section: SectionKind,
+        /// Its file.
+        path: PathBuf,
         /// The database error.
         source: Box<DbError>,
     },
@@ -304,13 +321,24 @@ fn field_hint(field: &str) -> &'static str {
     }
 }
 
+fn recovery(section: SectionKind, revision: &str) -> String {
+    match section {
+        SectionKind::Upgrade => format!(
+            "the revision is not recorded as applied. Fix the cause and run the remaining statements by hand, then `retort stamp {revision}`; or undo the applied ones by hand and run `retort upgrade` again"
+        ),
+        SectionKind::Downgrade => format!(
+            "the revision is still recorded as applied. Fix the cause and run the remaining downgrade statements by hand, then `retort stamp` the revision {revision} revises (or `base`); or redo the undone ones by hand and run `retort downgrade` again"
+        ),
+    }
+}
+
 fn ran_summary(lines: &[usize]) -> String {
     if lines.is_empty() {
         "no statement before it ran".to_string()
     } else {
         let l: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
         format!(
-            "{} statement(s) before it ran and stay applied (lines {})",
+            "{} statement(s) before it ran and stay in effect (lines {})",
             lines.len(),
             l.join(", ")
         )
@@ -323,7 +351,9 @@ impl MigrateError {
     /// Otherwise (a statement failed while running) it exits with 1.
     pub fn is_user_error(&self) -> bool {
         match self {
-            MigrateError::StatementFailed { .. } | MigrateError::PartiallyApplied { .. } => false,
+            MigrateError::StatementFailed { .. }
+            | MigrateError::PartiallyApplied { .. }
+            | MigrateError::NotRecorded { .. } => false,
             MigrateError::Database { source, .. } => {
                 matches!(source.kind, DbErrorKind::Connect | DbErrorKind::LockTimeout)
             }

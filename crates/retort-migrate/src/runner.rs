@@ -391,6 +391,7 @@ async fn run_revision(
                 } else {
                     MigrateError::PartiallyApplied {
                         revision: rev.id.clone(),
+                        section: kind,
                         path: rev.path.clone(),
                         line: st.line,
                         sql: st.sql.clone(),
@@ -412,10 +413,18 @@ async fn run_revision(
             ),
             SectionKind::Downgrade => delete_sql(dialect, &opts.version_table, &rev.id),
         };
-        driver
-            .execute(&record)
-            .await
-            .map_err(|e| MigrateError::db(context("recording it in the version table"), e))?;
+        driver.execute(&record).await.map_err(|e| {
+            if transactional {
+                MigrateError::db(context("recording it in the version table"), e)
+            } else {
+                MigrateError::NotRecorded {
+                    revision: rev.id.clone(),
+                    section: kind,
+                    path: rev.path.clone(),
+                    source: Box::new(e),
+                }
+            }
+        })?;
         Ok(Some(duration_ms))
     }
     .await;

@@ -239,7 +239,7 @@ async fn failure(server: Server) {
                 other => panic!("{other}"),
             }
             assert!(
-                msg.contains("1 statement(s) before it ran and stay applied (lines 8)"),
+                msg.contains("1 statement(s) before it ran and stay in effect (lines 8)"),
                 "{msg}"
             );
             assert!(msg.contains("retort stamp"), "{msg}");
