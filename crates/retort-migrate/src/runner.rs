@@ -8,7 +8,9 @@
 //! `BEGIN IMMEDIATE` serializes writers) and, inside each revision's
 //! transaction, reads the version table again and skips a revision another
 //! process applied meanwhile. So any number of processes may run `upgrade`
-//! together and each revision runs exactly once.
+//! together and each revision runs exactly once. (On SQLite a `no-transaction`
+//! section has no exclusive transaction around it, so that guarantee does not
+//! extend to it; SQLite hardly needs such sections.)
 //!
 //! Failures: on a transactional dialect a failing statement rolls its revision
 //! back whole; on MySQL (no transactional DDL) and in `no-transaction` sections

@@ -10,7 +10,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier};
 
 use retort_dialect::Driver;
-use retort_migrate::{MigrateError, Migrations, Options, Target, applied, downgrade, upgrade};
+use retort_migrate::{
+    MigrateError, Migrations, Options, Target, applied, downgrade, stamp, upgrade,
+};
 use retort_mysql::MysqlDriver;
 use retort_postgres::PostgresDriver;
 
@@ -188,6 +190,21 @@ async fn round_trip(server: Server) {
     assert_eq!(applied_ids(d.as_mut()).await, vec![R1]);
     assert_eq!(count(d.as_mut(), "SELECT count(*) FROM runs").await, 1);
     downgrade(d.as_mut(), &migrations, &Target::Base, &opts)
+        .await
+        .unwrap();
+    assert!(applied_ids(d.as_mut()).await.is_empty());
+    // Stamp moves the version table only.
+    let report = stamp(d.as_mut(), &migrations, &Target::Head, &opts)
+        .await
+        .unwrap();
+    assert_eq!(report.added, vec![R1, R2, R3]);
+    assert_eq!(applied_ids(d.as_mut()).await, vec![R1, R2, R3]);
+    let report = stamp(d.as_mut(), &migrations, &Target::Relative(-1), &opts)
+        .await
+        .unwrap();
+    assert_eq!(report.removed, vec![R3]);
+    assert_eq!(applied_ids(d.as_mut()).await, vec![R1, R2]);
+    stamp(d.as_mut(), &migrations, &Target::Base, &opts)
         .await
         .unwrap();
     assert!(applied_ids(d.as_mut()).await.is_empty());
