@@ -324,7 +324,10 @@ fn render(toks: &[Tok]) -> String {
             (Some(Tok::Ident(_)), Tok::Punct(p)) if p == "(" => false,
             _ => true,
         };
-        if space {
+        // never glue tokens into a comment (`- -1` is not `--1`)
+        let comment = (out.ends_with('-') && text.starts_with('-'))
+            || (out.ends_with('/') && text.starts_with('*'));
+        if space || comment {
             out.push(' ');
         }
         out.push_str(&text);
@@ -359,6 +362,7 @@ mod tests {
         assert_eq!(normalize("a == 1 AND b != 2"), "a = 1 and b <> 2");
         assert_eq!(normalize("- 1"), "-1");
         assert_eq!(normalize("a - 1"), "a - 1");
+        assert_eq!(normalize("- -1"), "- -1");
         assert_eq!(normalize("\"mood\" IN ('a','b')"), "mood in ('a', 'b')");
     }
 
