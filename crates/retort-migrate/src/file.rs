@@ -162,7 +162,13 @@ pub fn parse_revision(path: &Path, text: &str) -> Result<Revision, MigrateError>
     let mut revises = None;
     let mut created = None;
     let mut n = 0;
+    let mut header_lines = 0;
     while n < lines.len() {
+        // Blank lines around header lines are allowed.
+        if lines[n].trim().is_empty() {
+            n += 1;
+            continue;
+        }
         let Some(body) = comment_body(lines[n]) else {
             break;
         };
@@ -194,12 +200,13 @@ pub fn parse_revision(path: &Path, text: &str) -> Result<Revision, MigrateError>
             revises = Some(ids);
         } else if let Some(v) = key(body, "created") {
             created = Some(v.to_string());
-        } else if n == 0 {
+        } else if header_lines == 0 {
             message = Some(body.to_string());
         }
+        header_lines += 1;
         n += 1;
     }
-    if n == 0 {
+    if header_lines == 0 {
         return Err(MigrateError::MissingHeader { path: p() });
     }
     let id = id.ok_or(MigrateError::MissingHeaderField {
@@ -612,6 +619,12 @@ mod tests {
         assert!(rev.upgrade.no_transaction);
         assert_eq!(rev.upgrade.statements[0].line, 7);
         assert!(rev.downgrade.statements.is_empty());
+        let spaced = "\n-- msg\n\n-- revision: 0123456789ab\n\n-- revises:\n\n-- retort:upgrade\n-- retort:downgrade\n";
+        let rev = parse_revision(Path::new("x.sql"), spaced).unwrap();
+        assert_eq!(
+            (rev.message.as_str(), rev.id.as_str()),
+            ("msg", "0123456789ab")
+        );
     }
 
     #[test]
