@@ -11,7 +11,25 @@
 //!   revision that breaks a reference fails whole.
 //!
 //! The invariant the tests hold it to: for any model schema `M` it accepts,
-//! `introspect(execute(render([CreateTable t | t in normalize(M)]))) == normalize(M)`.
+//! `introspect(execute(render([CreateTable t | t in normalize(M)]))) == normalize(M)`,
+//! names included; and after applying `render(diff(A, B))` the database reads back
+//! as `B` with an empty diff, and `render(plan.reverse())` takes it back to `A`.
+//!
+//! Choices worth knowing (details in each module):
+//! - declared types round-trip verbatim (`VARCHAR(20)`, `TIMESTAMP`, `JSON`, ...,
+//!   see [`types`]); `Decimal` is refused (use `sql_type`); enums are `TEXT` plus a
+//!   CHECK;
+//! - an auto-increment single-column integer key is the rowid alias
+//!   `INTEGER PRIMARY KEY`; booleans are stored and compared as `1`/`0`;
+//! - a name with the convention's prefix (`uq_`, `ix_`, `fk_`, `ck_`) counts as
+//!   unnamed and is matched by definition, because SQLite cannot rename
+//!   constraints and indexes and convention names go stale after renames;
+//! - comments are dropped (SQLite keeps none).
+//!
+//! Known limits: `WITHOUT ROWID`, `STRICT`, generated columns, triggers and the
+//! `AUTOINCREMENT` keyword are outside retort's schema model: they are read as
+//! ordinary tables and columns, and a table rebuild does not keep them. Only the
+//! `main` schema is read (no attached databases).
 #![deny(missing_docs)]
 
 mod ddl_parse;
