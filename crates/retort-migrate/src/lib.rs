@@ -1,6 +1,6 @@
 //! retort's migrations: revision files, their graph, and the runner that applies them.
 //!
-//! * [`file`]: the revision file format (parse and write), revision ids.
+//! * [`mod@file`]: the revision file format (parse and write), revision ids.
 //! * [`split`]: the statement splitter.
 //! * [`checksum()`]: checksums over normalized statements.
 //! * [`graph`]: the pure revision graph and upgrade/downgrade planning.
