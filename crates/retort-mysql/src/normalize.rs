@@ -50,6 +50,29 @@ pub fn normalize_schema(schema: &Schema) -> Result<Schema, Vec<NormalizeError>> 
         tables.push(normalize_table(t, &mut errors));
     }
     tables.sort_by(|a, b| (&a.schema, &a.name).cmp(&(&b.schema, &b.name)));
+    // Foreign key names are unique per database in InnoDB (check names too, on MySQL 8).
+    let mut seen: std::collections::HashMap<(Option<String>, String), String> = Default::default();
+    for t in &tables {
+        for name in t
+            .foreign_keys
+            .iter()
+            .map(|f| &f.name)
+            .chain(t.checks.iter().map(|c| &c.name))
+        {
+            if let Some(other) =
+                seen.insert((t.schema.clone(), name.to_lowercase()), t.name.clone())
+                && other != t.name
+            {
+                err(
+                    &mut errors,
+                    format!("table \"{}\", constraint \"{name}\"", t.name),
+                    format!(
+                        "table \"{other}\" has a constraint of the same name; MySQL needs foreign key and check names unique within a database"
+                    ),
+                );
+            }
+        }
+    }
     if errors.is_empty() {
         Ok(Schema {
             tables,
@@ -280,6 +303,31 @@ pub fn normalize_table(t: &Table, errors: &mut Vec<NormalizeError>) -> Table {
 
 fn validate_keys(t: &Table, errors: &mut Vec<NormalizeError>) {
     let tn = &t.name;
+    // InnoDB refuses referential actions on columns a CHECK uses.
+    for fk in &t.foreign_keys {
+        if fk.on_delete == FkAction::NoAction && fk.on_update == FkAction::NoAction {
+            continue;
+        }
+        for ck in &t.checks {
+            let used: Vec<String> = tokenize(&ck.expr)
+                .into_iter()
+                .filter_map(|tok| match tok {
+                    Token::Word(w) | Token::Ident(w) => Some(w.to_lowercase()),
+                    _ => None,
+                })
+                .collect();
+            if let Some(c) = fk.columns.iter().find(|c| used.contains(&c.to_lowercase())) {
+                err(
+                    errors,
+                    format!("table \"{tn}\", foreign key \"{}\"", fk.name),
+                    format!(
+                        "column \"{c}\" is used by check \"{}\", and MySQL/MariaDB refuse ON DELETE/ON UPDATE actions on such columns; use NO ACTION or move the check",
+                        ck.name
+                    ),
+                );
+            }
+        }
+    }
     let mut keyed: Vec<(&str, Vec<&str>)> = Vec::new();
     if let Some(pk) = &t.primary_key {
         keyed.push((

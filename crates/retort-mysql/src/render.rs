@@ -320,6 +320,24 @@ pub fn render_changes(changes: &[Change]) -> Vec<Statement> {
     out
 }
 
+/// ` AFTER <previous column>` or ` FIRST`: new columns take their model position.
+/// Nothing when every later column is new too (appending is then right).
+fn position(t: &Table, column: &str, added: &HashSet<&str>) -> String {
+    let at = t.columns.iter().position(|c| c.name == column);
+    if let Some(i) = at
+        && t.columns[i + 1..]
+            .iter()
+            .all(|c| added.contains(c.name.as_str()))
+    {
+        return String::new();
+    }
+    match at {
+        Some(0) => " FIRST".to_string(),
+        Some(i) => format!(" AFTER {}", q(&t.columns[i - 1].name)),
+        None => String::new(),
+    }
+}
+
 /// The changes of one table other than foreign keys, in an order MySQL accepts:
 ///
 /// 1. columns losing AUTO_INCREMENT (so their key can go);
@@ -412,12 +430,33 @@ pub fn alter_table(d: &TableDiff, out: &mut Vec<Statement>) {
             )));
         }
     }
-    // 5.
-    for c in ch {
+    // 5. (in table order, so that each `AFTER` names an existing column)
+    let mut adds: Vec<&TableChange> = ch
+        .iter()
+        .filter(|c| matches!(c, TableChange::AddColumn { .. }))
+        .collect();
+    adds.sort_by_key(|c| match c {
+        TableChange::AddColumn { column } => {
+            d.to.columns.iter().position(|x| x.name == column.name)
+        }
+        _ => None,
+    });
+    let added: HashSet<&str> = adds
+        .iter()
+        .filter_map(|c| match c {
+            TableChange::AddColumn { column } => Some(column.name.as_str()),
+            _ => None,
+        })
+        .collect();
+    for c in adds.iter() {
         if let TableChange::AddColumn { column } = c {
+            let place = position(&d.to, &column.name, &added);
             if column.auto_increment {
                 // AUTO_INCREMENT needs its key in the same statement.
-                let mut sql = format!("ALTER TABLE {t} ADD COLUMN {}", column_def(column, true));
+                let mut sql = format!(
+                    "ALTER TABLE {t} ADD COLUMN {}{place}",
+                    column_def(column, true)
+                );
                 let first = |cs: &[String]| cs.first() == Some(&column.name);
                 let pk = ch.iter().find_map(|c| match c {
                     TableChange::SetPrimaryKey { to: Some(pk), .. } if first(&pk.columns) => {
@@ -452,7 +491,7 @@ pub fn alter_table(d: &TableDiff, out: &mut Vec<Statement>) {
                 let col = q(&column.name);
                 out.push(
                     Statement::new(format!(
-                        "ALTER TABLE {t} ADD COLUMN {}",
+                        "ALTER TABLE {t} ADD COLUMN {}{place}",
                         column_def(&nullable, false)
                     ))
                     .with_comment(format!(
@@ -472,7 +511,7 @@ pub fn alter_table(d: &TableDiff, out: &mut Vec<Statement>) {
                 )));
             } else {
                 out.push(Statement::new(format!(
-                    "ALTER TABLE {t} ADD COLUMN {}",
+                    "ALTER TABLE {t} ADD COLUMN {}{place}",
                     column_def(column, true)
                 )));
             }

@@ -71,3 +71,29 @@ fn partial_indexes_set_default_and_unkeyed_auto_increment() {
     assert!(e.contains("SET DEFAULT"), "{e}");
     assert!(e.contains("AUTO_INCREMENT"), "{e}");
 }
+
+#[test]
+fn constraint_names_unique_per_database_and_actions_beside_checks() {
+    let mut a = Table {
+        name: "a".into(),
+        columns: vec![id(T::Integer), col("x", T::Integer)],
+        primary_key: pk(&["id"]),
+        ..Default::default()
+    };
+    let mut b = a.clone();
+    b.name = "b".into();
+    a.foreign_keys
+        .push(fk("a", &["x"], "a", &["id"], FkAction::Cascade));
+    a.checks.push(check("a", "x > 0"));
+    b.foreign_keys.push(a.foreign_keys[0].clone());
+    let e = match MysqlDialect.normalize(&schema(vec![a, b])) {
+        Ok(_) => String::new(),
+        Err(e) => e
+            .iter()
+            .map(|e| e.to_string())
+            .collect::<Vec<_>>()
+            .join("\n"),
+    };
+    assert!(e.contains("unique within a database"), "{e}");
+    assert!(e.contains("is used by check"), "{e}");
+}
