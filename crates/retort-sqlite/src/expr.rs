@@ -1,7 +1,7 @@
 //! SQLite's normal form of SQL expressions (defaults, CHECK bodies, index parts
 //! and predicates), so that both sides of a diff compare by meaning.
 //!
-//! Rules, applied to the tokens of [`crate::lex`]:
+//! Rules, applied to the tokens of an SQLite tokenizer:
 //! - unquoted words are lower-cased (SQLite keywords and ASCII identifiers are
 //!   case-insensitive); `TRUE`/`FALSE` become `1`/`0` (what SQLite stores), except
 //!   after `IS`/`IS NOT`, where they keep their special meaning;

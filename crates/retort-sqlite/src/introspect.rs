@@ -8,7 +8,7 @@
 //!
 //! What the pragmas do not tell (constraint names, CHECK constraints,
 //! `DEFERRABLE`, expression index parts, partial index predicates) is read from
-//! the stored DDL by [`crate::ddl_parse`]. Only ordinary tables of `main` are
+//! the stored DDL by a small forgiving parser. Only ordinary tables of `main` are
 //! read: `sqlite_*` tables, virtual tables and their shadow tables, views, the
 //! version table and excluded tables are skipped.
 //!
