@@ -2,18 +2,20 @@
 //!
 //! The statements are ordered so they apply whatever order the plan lists them in:
 //!
-//! 1. enum types created, then enum types altered (values added in place with
-//!    `ALTER TYPE ... ADD VALUE`; removed, renamed or reordered values by the type
-//!    swap: create `<name>__new`, convert every column that uses the type with
-//!    `USING col::text::<name>__new`, drop the old type, rename the new one);
+//! 1. enum types created;
 //! 2. tables renamed;
 //! 3. foreign keys dropped (those the plan drops, and those of tables it drops);
 //! 4. tables dropped;
-//! 5. tables created, without their foreign keys;
-//! 6. in-place table changes, in plan order;
-//! 7. foreign keys added (of new tables and in-place changes), so that creation
+//! 5. enum types altered: values added in place with `ALTER TYPE ... ADD VALUE`;
+//!    removed, renamed or reordered values by the type swap: create
+//!    `<name>__new`, convert every column that uses the type (found in the
+//!    catalog at run time) with `USING col::text::<name>__new`, drop the old type,
+//!    rename the new one;
+//! 6. tables created, without their foreign keys;
+//! 7. in-place table changes, in plan order;
+//! 8. foreign keys added (of new tables and in-place changes), so that creation
 //!    order and reference cycles do not matter;
-//! 8. enum types dropped.
+//! 9. enum types dropped.
 //!
 //! `ALTER TYPE ... ADD VALUE` runs inside the revision's transaction (PostgreSQL 12+),
 //! but the new value cannot be used in that same transaction: a revision that adds
@@ -22,7 +24,8 @@
 //! Two operations use a `DO $retort$ ... $retort$` block because the name or
 //! value they need is only known to the database: dropping a primary key (its
 //! name, which other tools or table renames choose), and converting a column to a
-//! swapped enum type (its default must be dropped, converted and set again).
+//! swapped enum type (the columns that use it, and their defaults, which must be
+//! dropped and set again).
 //!
 //! Known limits: in the type swap, a default equal to a removed value, or a CHECK
 //! or index expression that compares the column with an enum literal, makes the
@@ -90,10 +93,10 @@ pub fn render(changes: &[Change]) -> Vec<Statement> {
     }
     [
         create_enums,
-        alter_enums,
         renames,
         drop_fks,
         drop_tables,
+        alter_enums,
         create_tables,
         alters,
         add_fks,
@@ -166,13 +169,17 @@ fn alter_enum(
         values: to.values.clone(),
     };
     let tmp_name = enum_name(&tmp);
+    let users: Vec<String> = columns.iter().map(|(t, c)| format!("{t}.{c}")).collect();
     let mut out = vec![create_enum(&tmp).with_comment(format!(
-        "enum type {} changes values: swap it for a new type",
-        to.qualified_name()
+        "enum type {} changes values: swap it for a new type (columns: {})",
+        to.qualified_name(),
+        if users.is_empty() {
+            "none in the models".to_string()
+        } else {
+            users.join(", ")
+        }
     ))];
-    for (table, column) in columns {
-        out.push(convert_enum_column(table, column, &tmp_name));
-    }
+    out.push(convert_enum_columns(&name, &tmp_name));
     out.push(Statement::new(format!("DROP TYPE {name}")));
     out.push(Statement::new(format!(
         "ALTER TYPE {tmp_name} RENAME TO {}",
@@ -366,28 +373,37 @@ fn drop_primary_key(table: &QualifiedName) -> Statement {
     Statement::new(do_block("n name;", &body)).with_comment(format!("drop the primary key of {t}"))
 }
 
-/// Convert one column to the swapped enum type, keeping its default: the default
-/// is read from the catalog, its cast to the old type removed, and set again.
-fn convert_enum_column(table: &QualifiedName, column: &str, new_type: &str) -> Statement {
-    let t = qname(table);
-    let c = quote_ident(column);
+/// Convert every column that uses enum type `old` to `new_type`, keeping defaults.
+///
+/// The columns are found in the catalog when the statement runs, so columns of
+/// tables the models no longer declare (or dropped later in the same revision)
+/// are converted too and `DROP TYPE` cannot fail on them. A default is dropped,
+/// and set again without its cast to the old type.
+fn convert_enum_columns(old: &str, new_type: &str) -> Statement {
+    let esc = |s: &str| s.replace('%', "%%");
     let body = format!(
-        "    SELECT pg_get_expr(ad.adbin, ad.adrelid) INTO d FROM pg_catalog.pg_attrdef ad\n        \
-         JOIN pg_catalog.pg_attribute a ON a.attrelid = ad.adrelid AND a.attnum = ad.adnum\n        \
-         WHERE ad.adrelid = {tl}::regclass AND a.attname = {cl};\n    \
-         ALTER TABLE {t} ALTER COLUMN {c} DROP DEFAULT;\n    \
-         ALTER TABLE {t} ALTER COLUMN {c} TYPE {new_type} USING {c}::text::{new_type};\n    \
-         IF d IS NOT NULL THEN\n        \
-         EXECUTE format({pattern}, regexp_replace(d, '::[^'']*$', ''));\n    \
-         END IF;\n",
-        tl = quote_literal(&t),
-        cl = quote_literal(column),
-        pattern = format_pattern(
-            &format!("ALTER TABLE {t} ALTER COLUMN {c} SET DEFAULT"),
-            "%s"
-        ),
+        "    FOR r IN\n        \
+         SELECT a.attrelid::regclass::text AS tbl, quote_ident(a.attname) AS col, pg_get_expr(ad.adbin, ad.adrelid) AS def\n        \
+         FROM pg_catalog.pg_attribute a\n        \
+         JOIN pg_catalog.pg_class c ON c.oid = a.attrelid AND c.relkind IN ('r', 'p') AND NOT c.relispartition\n        \
+         LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum\n        \
+         WHERE a.atttypid = {old_lit}::regtype AND a.attnum > 0 AND NOT a.attisdropped AND a.attinhcount = 0\n    \
+         LOOP\n        \
+         IF r.def IS NOT NULL THEN\n            \
+         EXECUTE format('ALTER TABLE %s ALTER COLUMN %s DROP DEFAULT', r.tbl, r.col);\n        \
+         END IF;\n        \
+         EXECUTE format({convert}, r.tbl, r.col, r.col);\n        \
+         IF r.def IS NOT NULL THEN\n            \
+         EXECUTE format('ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s', r.tbl, r.col, regexp_replace(r.def, '::[^'']*$', ''));\n        \
+         END IF;\n    \
+         END LOOP;\n",
+        old_lit = quote_literal(old),
+        convert = quote_literal(&format!(
+            "ALTER TABLE %s ALTER COLUMN %s TYPE {t} USING %s::text::{t}",
+            t = esc(new_type)
+        )),
     );
-    Statement::new(do_block("d text;", &body))
+    Statement::new(do_block("r record;", &body))
 }
 
 fn alter_table(d: &TableDiff, change: &TableChange) -> Vec<Statement> {
@@ -470,8 +486,30 @@ fn add_column(table: &QualifiedName, c: &Column) -> Vec<Statement> {
     out
 }
 
-fn is_enum(ty: &ColumnType) -> bool {
-    matches!(ty, ColumnType::Enum { .. })
+/// Whether PostgreSQL has a cast between the two types; otherwise the value goes
+/// through its text form (`USING col::text::new`), which every type has.
+fn direct_cast(from: &ColumnType, to: &ColumnType) -> bool {
+    use ColumnType as T;
+    let numeric = |t: &T| {
+        matches!(
+            t,
+            T::SmallInt | T::Integer | T::BigInt | T::Real | T::Double | T::Decimal { .. }
+        )
+    };
+    let text = |t: &T| matches!(t, T::Text | T::Varchar { .. });
+    let temporal = |t: &T| matches!(t, T::Date | T::Timestamp | T::TimestampTz);
+    let enum_or_custom = |t: &T| matches!(t, T::Enum { .. } | T::Custom { .. });
+    if enum_or_custom(from) || enum_or_custom(to) {
+        return false;
+    }
+    (numeric(from) && numeric(to))
+        || text(to)
+        || (text(from) && !matches!(to, T::Blob))
+        || (temporal(from) && temporal(to))
+        || matches!(
+            (from, to),
+            (T::Integer, T::Boolean) | (T::Boolean, T::Integer)
+        )
 }
 
 fn alter_column(table: &QualifiedName, from: &Column, to: &Column) -> Vec<Statement> {
@@ -493,10 +531,10 @@ fn alter_column(table: &QualifiedName, from: &Column, to: &Column) -> Vec<Statem
     }
     if type_changes {
         let ty = types::to_sql(&to.ty);
-        let using = if is_enum(&from.ty) || is_enum(&to.ty) {
-            format!("{col}::text::{ty}")
-        } else {
+        let using = if direct_cast(&from.ty, &to.ty) {
             format!("{col}::{ty}")
+        } else {
+            format!("{col}::text::{ty}")
         };
         out.push(alter(format!("TYPE {ty} USING {using}")));
     }
