@@ -17,9 +17,9 @@
 //!   `u`) is a [`UniqueConstraint`]; `CREATE UNIQUE INDEX` is an [`Index`] with `unique`;
 //! - a column declared exactly `INTEGER` that alone makes up the primary key of a
 //!   rowid table is auto-increment and NOT NULL (it is the rowid);
-//! - names that the DDL does not give are convention names ([`retort_schema::naming`]),
-//!   and `named` is true only for names that are not convention names (see
-//!   [`crate::normalize`]).
+//! - names that the DDL does not give are convention names ([`retort_schema::naming`]);
+//!   `named` is always false: the catalog does not say who chose a name, and the
+//!   diff must match a database's items by definition unless the model names them.
 
 use std::collections::HashMap;
 
@@ -32,9 +32,7 @@ use sqlx::{Row, SqliteConnection};
 
 use crate::ddl_parse::{ConstraintKind, TableDdl, parse_create_index, parse_create_table};
 use crate::expr::normalize_default;
-use crate::normalize::{
-    canonical_column, check_named, expression_part, foreign_key_named, index_named, unique_named,
-};
+use crate::normalize::{canonical_column, expression_part};
 use crate::types::{is_rowid_alias_type, parse_declared_type};
 
 const TABLES_FILTER: &str =
@@ -291,7 +289,7 @@ fn assemble(
                 });
                 let name = name.unwrap_or_else(|| naming::unique(&raw.name, &cols));
                 uniques.push(UniqueConstraint {
-                    named: unique_named(&name),
+                    named: false,
                     name,
                     columns: cols,
                 });
@@ -320,7 +318,7 @@ fn assemble(
                         .collect()
                 };
                 indexes.push(Index {
-                    named: index_named(&ix.name),
+                    named: false,
                     name: ix.name.clone(),
                     parts,
                     unique: ix.unique,
@@ -382,7 +380,7 @@ fn assemble(
         };
         let name = name.unwrap_or_else(|| naming::foreign_key(&raw.name, &cols, &ref_table));
         foreign_keys.push(ForeignKey {
-            named: foreign_key_named(&name),
+            named: false,
             name,
             columns: cols,
             ref_table: QualifiedName::new(ref_table),
@@ -403,7 +401,7 @@ fn assemble(
                     .clone()
                     .unwrap_or_else(|| naming::check(&raw.name, expr));
                 Some(Check {
-                    named: check_named(&name),
+                    named: false,
                     name,
                     expr: expr.clone(),
                 })

@@ -13,13 +13,13 @@
 //! - Defaults and expressions are in the normal form of [`crate::expr`];
 //!   `DEFAULT NULL` is no default.
 //! - Comments are dropped (SQLite has none).
-//! - Names: items the model does not name get the convention name (for checks,
-//!   over the normalized expression), and an item whose name has the convention's
-//!   prefix for its kind (`uq_`, `ix_`, `fk_`, `ck_`) counts as unnamed, so names
-//!   and `named` round-trip exactly. The prefix, not the whole convention name,
-//!   decides because SQLite cannot rename constraints and indexes in place: after a
-//!   table or column rename their convention names are stale, and they must still
-//!   match by definition rather than show up as changes.
+//! - Names: an item without a name gets the convention name (for checks, over
+//!   the normalized expression); names round-trip exactly. `named` stays as the
+//!   model says: it decides whether the diff also matches the name. Introspection
+//!   always reports `named: false` (SQLite does not know who chose a name), so
+//!   items of databases made by other tools, and convention names gone stale
+//!   after a rename (SQLite renames neither constraints nor indexes), are
+//!   matched by definition.
 //! - Index parts that are a bare column become [`IndexPart::Column`] with the
 //!   column's spelling; index access methods are refused.
 //! - Only the default schema exists (`main` is accepted as its name).
@@ -154,8 +154,8 @@ fn normalize_table(t: &Table, schema: &Schema, errors: &mut Vec<NormalizeError>)
         let expr = normalize_expr(&ch.expr);
         let convention = naming::check(&t.name, &expr);
         checks.push(Check {
-            name: pick(&ch.name, ch.named, &convention),
-            named: ch.named && check_named(&ch.name),
+            name: pick(&ch.name, &convention),
+            named: ch.named,
             expr,
         });
     }
@@ -168,8 +168,8 @@ fn normalize_table(t: &Table, schema: &Schema, errors: &mut Vec<NormalizeError>)
             let columns = canonical_columns(&u.columns, &t.columns);
             let convention = naming::unique(&t.name, &columns);
             retort_schema::UniqueConstraint {
-                name: pick(&u.name, u.named, &convention),
-                named: u.named && unique_named(&u.name),
+                name: pick(&u.name, &convention),
+                named: u.named,
                 columns,
             }
         })
@@ -191,8 +191,8 @@ fn normalize_table(t: &Table, schema: &Schema, errors: &mut Vec<NormalizeError>)
             .collect();
         let convention = naming::index(&t.name, &parts);
         indexes.push(Index {
-            name: pick(&ix.name, ix.named, &convention),
-            named: ix.named && index_named(&ix.name),
+            name: pick(&ix.name, &convention),
+            named: ix.named,
             parts,
             unique: ix.unique,
             predicate: ix.predicate.as_deref().map(normalize_expr),
@@ -236,8 +236,8 @@ fn normalize_table(t: &Table, schema: &Schema, errors: &mut Vec<NormalizeError>)
         let columns = canonical_columns(&fk.columns, &t.columns);
         let convention = naming::foreign_key(&t.name, &columns, &ref_table);
         foreign_keys.push(retort_schema::ForeignKey {
-            name: pick(&fk.name, fk.named, &convention),
-            named: fk.named && foreign_key_named(&fk.name),
+            name: pick(&fk.name, &convention),
+            named: fk.named,
             columns,
             ref_table: QualifiedName::new(ref_table),
             ref_columns,
@@ -264,43 +264,12 @@ fn normalize_table(t: &Table, schema: &Schema, errors: &mut Vec<NormalizeError>)
     }
 }
 
-/// Whether `name` is (or was) a convention name: it starts with the convention's
-/// prefix for its kind. Names made by the convention go stale in SQLite, which
-/// cannot rename a constraint or an index in place: after `RENAME TO` the table
-/// part is old, after `RENAME COLUMN` the column part, and a check's hash no longer
-/// matches its rewritten expression. Such items must still match by definition.
-pub(crate) fn conventional(name: &str, prefix: &str) -> bool {
-    name.len() > prefix.len() && name.starts_with(prefix)
-}
-
-/// Whether a unique constraint's name is a user's choice.
-pub(crate) fn unique_named(name: &str) -> bool {
-    !conventional(name, "uq_")
-}
-
-/// Whether an index's name is a user's choice.
-pub(crate) fn index_named(name: &str) -> bool {
-    !conventional(name, "ix_")
-}
-
-/// Whether a foreign key's name is a user's choice.
-pub(crate) fn foreign_key_named(name: &str) -> bool {
-    !conventional(name, "fk_")
-}
-
-/// Whether a check's name is a user's choice.
-pub(crate) fn check_named(name: &str) -> bool {
-    !conventional(name, "ck_")
-}
-
-/// The item's name when the model named it or it already is a convention name
-/// (so normalizing twice changes nothing), else the convention name.
-fn pick(name: &str, named: bool, convention: &str) -> String {
-    let prefix = &convention[..convention.find('_').map_or(0, |i| i + 1)];
-    if !name.is_empty() && (named || conventional(name, prefix)) {
-        name.to_string()
-    } else {
+/// The item's name, or the convention name when it has none.
+fn pick(name: &str, convention: &str) -> String {
+    if name.is_empty() {
         convention.to_string()
+    } else {
+        name.to_string()
     }
 }
 
@@ -407,14 +376,14 @@ mod tests {
         assert_eq!(t.columns[2].comment, None);
         assert_eq!(t.primary_key.as_ref().and_then(|p| p.name.clone()), None);
         assert_eq!(t.checks[0].expr, "flag in (1, 0)");
-        assert_eq!(t.checks[0].name, naming::check("t", "flag in (1, 0)"));
+        assert_eq!(t.checks[0].name, "whatever", "a given name is kept");
         assert_eq!(t.checks[1].expr, "mood in ('happy', 'it''s')");
         assert_eq!(
             t.checks[1].name,
             naming::check("t", "mood in ('happy', 'it''s')")
         );
         assert_eq!(t.indexes[0].parts, vec![IndexPart::Column("mood".into())]);
-        assert_eq!(t.indexes[0].name, "ix_t_mood");
+        assert_eq!(t.indexes[0].name, "x");
         let again = normalize_schema(&s).expect("normalizes");
         assert_eq!(again, s, "normalizing twice changes nothing");
     }

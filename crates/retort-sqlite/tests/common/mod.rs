@@ -173,7 +173,9 @@ pub async fn create_all(driver: &mut SqliteDriver, schema: &Schema) {
     apply(driver, &SqliteDialect.render(&changes)).await;
 }
 
-/// The schema with tables sorted by name and model-only hints removed, for comparing.
+/// The schema with tables sorted by name and model-only facts removed, for
+/// comparing: the hints `renamed_from` and `backfill`, and `named` (which
+/// introspection never reports: the diff matches by name only what the model names).
 pub fn comparable(schema: &Schema) -> Schema {
     let mut s = schema.clone();
     s.tables.sort_by(|a, b| a.name.cmp(&b.name));
@@ -183,6 +185,10 @@ pub fn comparable(schema: &Schema) -> Schema {
             c.renamed_from = None;
             c.backfill = None;
         }
+        t.uniques.iter_mut().for_each(|x| x.named = false);
+        t.indexes.iter_mut().for_each(|x| x.named = false);
+        t.foreign_keys.iter_mut().for_each(|x| x.named = false);
+        t.checks.iter_mut().for_each(|x| x.named = false);
     }
     s
 }
