@@ -21,9 +21,10 @@
 //!   CHECK;
 //! - an auto-increment single-column integer key is the rowid alias
 //!   `INTEGER PRIMARY KEY`; booleans are stored and compared as `1`/`0`;
-//! - a name with the convention's prefix (`uq_`, `ix_`, `fk_`, `ck_`) counts as
-//!   unnamed and is matched by definition, because SQLite cannot rename
-//!   constraints and indexes and convention names go stale after renames;
+//! - introspection reports every constraint and index with `named: false`, so
+//!   items the model does not name match by definition (other tools' names, and
+//!   convention names gone stale after renames, since SQLite renames neither);
+//!   what the model names is matched by name too;
 //! - comments are dropped (SQLite keeps none).
 //!
 //! Known limits: `WITHOUT ROWID`, `STRICT`, generated columns, triggers and the
