@@ -17,6 +17,11 @@ pub async fn upgrade(ctx: &mut Ctx, target: &str, sql: bool) -> Result<(), CliEr
     if sql {
         // Offline: from base (nothing applied) to the target.
         let plan = migrations.plan_upgrade(&BTreeSet::new(), &target)?;
+        retort_migrate::refuse_todos(
+            &migrations,
+            &plan.revisions,
+            retort_migrate::SectionKind::Upgrade,
+        )?;
         return print_script(ctx, &migrations, &plan);
     }
     let opts = ctx.run_options()?;
@@ -41,6 +46,11 @@ pub async fn downgrade(ctx: &mut Ctx, target: &str, sql: bool) -> Result<(), Cli
         // Offline: from every revision applied down to the target.
         let all: BTreeSet<String> = migrations.revisions.iter().map(|r| r.id.clone()).collect();
         let plan = migrations.plan_downgrade(&all, &target)?;
+        retort_migrate::refuse_todos(
+            &migrations,
+            &plan.revisions,
+            retort_migrate::SectionKind::Downgrade,
+        )?;
         return print_script(ctx, &migrations, &plan);
     }
     let opts = ctx.run_options()?;

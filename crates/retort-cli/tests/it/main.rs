@@ -22,4 +22,6 @@ macro_rules! dialect_tests {
     };
 }
 
+mod bad_input;
+mod property;
 mod walkthrough;
