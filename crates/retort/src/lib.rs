@@ -7,8 +7,12 @@
 
 pub mod connect;
 pub mod engine;
+pub mod erd;
 pub mod metadata;
 pub mod model;
+pub mod scratch;
+pub mod sql_models;
+pub mod verify;
 
 pub use connect::{connect, dialect, dialect_for_url};
 

@@ -1,0 +1,262 @@
+//! `[models] sql = [...]`: the desired schema written as plain DDL.
+//!
+//! The files are split into statements ([`retort_migrate::split_statements`]),
+//! executed in order (files in the order given) on a [`Scratch`] database of the
+//! configured dialect, and the result is read back with the dialect's own
+//! introspection, the same code that reads the live database. So both sides of
+//! every diff are read the same way.
+//!
+//! What retort manages is what introspection reads: tables, columns, keys,
+//! unique constraints, indexes, foreign keys, checks, comments and (PostgreSQL)
+//! enum types. Other objects (views, triggers, functions, sequences, extensions,
+//! grants) are executed, so that later statements may rely on them, but are not
+//! part of the desired schema; [`SqlModels::ignored`] lists them so the caller
+//! can say so.
+
+use std::path::{Path, PathBuf};
+
+use retort_dialect::{DbError, DialectKind, Driver, Scope};
+use retort_schema::Schema;
+
+use crate::scratch::Scratch;
+
+/// What went wrong loading SQL models.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SqlModelError {
+    /// A file could not be read.
+    #[error("cannot read {}: {source}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A file could not be split into statements (an unterminated string or comment).
+    #[error("{}:{line}: {message}", path.display())]
+    Split {
+        /// The file.
+        path: PathBuf,
+        /// Where the unterminated token starts.
+        line: usize,
+        /// What is unterminated.
+        message: String,
+    },
+    /// A statement failed on the scratch database.
+    #[error("{}:{line}: the database rejected this statement: {message}\n  statement: {sql}", path.display())]
+    Statement {
+        /// The file.
+        path: PathBuf,
+        /// The statement's first line.
+        line: usize,
+        /// The database's message.
+        message: String,
+        /// The statement (shortened).
+        sql: String,
+    },
+    /// The scratch database could not be created, read or dropped.
+    #[error("scratch database: {0}")]
+    Db(#[from] DbError),
+}
+
+/// The desired schema read from SQL files.
+#[derive(Debug, Clone, Default)]
+pub struct SqlModels {
+    /// The schema, as introspection reports it.
+    pub schema: Schema,
+    /// Statements that create objects retort does not manage (views, triggers,
+    /// ...): `file:line: CREATE VIEW`. They were executed but are not compared.
+    pub ignored: Vec<String>,
+}
+
+/// Load SQL model files: execute them on a scratch database made next to
+/// `base_url` (the live database or a `dev_url`) and introspect it in `scope`
+/// (its `schemas` are completed with those the files create, on PostgreSQL).
+/// The scratch database is always dropped.
+pub async fn load(
+    files: &[PathBuf],
+    base_url: &str,
+    scope: &Scope,
+) -> Result<SqlModels, SqlModelError> {
+    let mut sources = Vec::with_capacity(files.len());
+    for path in files {
+        let text = std::fs::read_to_string(path).map_err(|source| SqlModelError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        sources.push((path.clone(), text));
+    }
+    let scratch = Scratch::create(base_url).await?;
+    let result = async {
+        let mut driver = scratch.connect().await?;
+        let out = load_into(driver.as_mut(), &sources, scope).await;
+        drop(driver);
+        out
+    }
+    .await;
+    let dropped = scratch.drop().await;
+    let models = result?;
+    dropped?;
+    Ok(models)
+}
+
+/// Execute `sources` (file, text) on an empty database and introspect it.
+pub async fn load_into(
+    driver: &mut dyn Driver,
+    sources: &[(PathBuf, String)],
+    scope: &Scope,
+) -> Result<SqlModels, SqlModelError> {
+    let mut ignored = Vec::new();
+    for (path, text) in sources {
+        let statements =
+            retort_migrate::split_statements(text, 1).map_err(|e| SqlModelError::Split {
+                path: path.clone(),
+                line: e.line,
+                message: format!("unterminated {}", e.what),
+            })?;
+        for st in statements {
+            if let Some(what) = unmanaged(&st.sql) {
+                ignored.push(format!("{}:{}: {what}", path.display(), st.line));
+            }
+            if let Err(e) = driver.execute(&st.sql).await {
+                return Err(statement_error(path, st.line, &st.sql, e));
+            }
+        }
+    }
+    let mut scope = scope.clone();
+    if driver.dialect().kind() == DialectKind::Postgres {
+        let rows = driver
+            .query(
+                "SELECT nspname::text FROM pg_namespace \
+                 WHERE nspname NOT LIKE 'pg\\_%' AND nspname <> 'information_schema' \
+                 AND nspname <> current_schema()",
+            )
+            .await?;
+        for name in rows
+            .into_iter()
+            .filter_map(|r| r.into_iter().next().flatten())
+        {
+            if !scope.schemas.contains(&name) {
+                scope.schemas.push(name);
+            }
+        }
+        scope.schemas.sort();
+    }
+    let schema = driver.introspect(&scope).await?;
+    Ok(SqlModels { schema, ignored })
+}
+
+fn statement_error(path: &Path, line: usize, sql: &str, e: DbError) -> SqlModelError {
+    let mut shown: String = sql.chars().take(200).collect();
+    if shown.len() < sql.len() {
+        shown.push_str(" ...");
+    }
+    SqlModelError::Statement {
+        path: path.to_path_buf(),
+        line,
+        message: e.message,
+        sql: shown,
+    }
+}
+
+/// The kind of object a statement creates when retort does not manage it.
+fn unmanaged(sql: &str) -> Option<String> {
+    let words: Vec<String> = sql
+        .split_whitespace()
+        .take(6)
+        .map(|w| w.to_ascii_uppercase())
+        .collect();
+    if words.first().map(String::as_str) != Some("CREATE") {
+        return None;
+    }
+    let mut rest = &words[1..];
+    while let Some(w) = rest.first() {
+        match w.as_str() {
+            "OR" | "REPLACE" | "TEMP" | "TEMPORARY" | "MATERIALIZED" | "RECURSIVE" | "DEFINER"
+            | "ALGORITHM" | "SQL" | "SECURITY" => rest = &rest[1..],
+            w if w.starts_with("DEFINER=") || w.starts_with("ALGORITHM=") => rest = &rest[1..],
+            _ => break,
+        }
+    }
+    let what = rest.first()?;
+    match what.as_str() {
+        "VIEW" | "TRIGGER" | "FUNCTION" | "PROCEDURE" | "EVENT" | "SEQUENCE" | "RULE"
+        | "AGGREGATE" | "OPERATOR" | "DOMAIN" | "POLICY" => {
+            let materialized = words.iter().any(|w| w == "MATERIALIZED");
+            Some(format!(
+                "CREATE {}{what} is executed but not managed by retort (only tables, indexes, constraints and enum types are)",
+                if materialized { "MATERIALIZED " } else { "" }
+            ))
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unmanaged_objects_are_named() {
+        assert!(unmanaged("CREATE VIEW v AS SELECT 1").is_some());
+        assert!(unmanaged("create or replace view v as select 1").is_some());
+        assert!(unmanaged("CREATE MATERIALIZED VIEW v AS SELECT 1").is_some());
+        assert!(unmanaged("CREATE TRIGGER t AFTER INSERT ON x BEGIN SELECT 1; END").is_some());
+        assert!(unmanaged("CREATE TABLE t (id int)").is_none());
+        assert!(unmanaged("CREATE UNIQUE INDEX i ON t (a)").is_none());
+        assert!(unmanaged("ALTER TABLE t ADD CONSTRAINT c CHECK (a > 0)").is_none());
+    }
+
+    #[test]
+    fn sqlite_ddl_is_read_back() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let dir = std::env::temp_dir().join(format!("retort_sqlmodels_{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let file = dir.join("schema.sql");
+        std::fs::write(
+            &file,
+            "-- users\nCREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NULL);\n\n\
+             CREATE INDEX ix_users_name ON users (name);\nCREATE VIEW v AS SELECT id FROM users;\n",
+        )
+        .expect("write");
+        let scope = Scope {
+            version_table: "retort_version".into(),
+            ..Default::default()
+        };
+        let m = rt
+            .block_on(load(
+                std::slice::from_ref(&file),
+                "sqlite://ignored.db",
+                &scope,
+            ))
+            .expect("load");
+        assert_eq!(m.schema.tables.len(), 1);
+        assert_eq!(m.schema.tables[0].name, "users");
+        assert_eq!(m.ignored.len(), 1);
+        assert!(
+            m.ignored[0].contains("schema.sql:5: CREATE VIEW"),
+            "{:?}",
+            m.ignored
+        );
+
+        std::fs::write(
+            &file,
+            "CREATE TABLE a (id INTEGER);\n\nCREATE TABLE a (id INTEGER);\n",
+        )
+        .expect("write");
+        let e = rt
+            .block_on(load(
+                std::slice::from_ref(&file),
+                "sqlite://ignored.db",
+                &scope,
+            ))
+            .expect_err("duplicate table");
+        let msg = e.to_string();
+        assert!(msg.starts_with(&format!("{}:3: ", file.display())), "{msg}");
+        assert!(msg.contains("already exists"), "{msg}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

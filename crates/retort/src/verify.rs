@@ -1,0 +1,450 @@
+//! Migrations that verify themselves, on [`Scratch`] databases.
+//!
+//! * [`verify_revision`]: before autogenerate writes a revision, its upgrade is
+//!   applied to a scratch copy of the live schema and must give the models; its
+//!   downgrade must then give the start again.
+//! * [`verify`] (`retort verify`): the graph has one head; upgrading an empty
+//!   database from base to head works; the result matches the models; and for
+//!   every revision, in topological order, upgrade then downgrade returns the
+//!   schema before it, and upgrading again gives the same schema (the "stairway").
+
+use retort_dialect::{DbError, DialectKind, Driver, Scope, Statement};
+use retort_migrate::{Migrations, Options, Target};
+use retort_schema::{Change, DiffOptions, Schema, TableChange, diff};
+use serde::Serialize;
+
+use crate::engine::{self, CompareError};
+use crate::scratch::Scratch;
+
+/// What stopped a verification from running at all (a failed check is not an error).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum VerifyError {
+    /// The models cannot be compared (e.g. not expressible in the dialect).
+    #[error(transparent)]
+    Compare(#[from] CompareError),
+    /// The scratch database could not be created, read or dropped.
+    #[error("scratch database: {0}")]
+    Db(#[from] DbError),
+}
+
+/// The result of `retort verify`: every check, in order.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Report {
+    /// True when every check passed.
+    pub ok: bool,
+    /// The checks.
+    pub checks: Vec<CheckResult>,
+}
+
+/// One check of `retort verify`.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct CheckResult {
+    /// `single_head`, `upgrade`, `matches_models` or `stairway`.
+    pub name: &'static str,
+    /// The revision the check is about (`stairway`, and a failed `upgrade`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revision: Option<String>,
+    /// Whether it passed.
+    pub ok: bool,
+    /// What was found.
+    pub message: String,
+}
+
+impl CheckResult {
+    fn new(name: &'static str, revision: Option<&str>, ok: bool, message: String) -> Self {
+        Self {
+            name,
+            revision: revision.map(str::to_string),
+            ok,
+            message,
+        }
+    }
+}
+
+/// Verify the migrations of a project on scratch databases made next to
+/// `base_url` (the live database or a `dev_url`).
+pub async fn verify(
+    migrations: &Migrations,
+    models: &Schema,
+    scope: &Scope,
+    base_url: &str,
+    opts: &Options,
+) -> Result<Report, VerifyError> {
+    let mut checks = Vec::new();
+    let heads = migrations.graph.heads();
+    checks.push(match heads.len() {
+        0 => CheckResult::new("single_head", None, true, "no revisions yet".into()),
+        1 => CheckResult::new("single_head", None, true, format!("one head: {}", heads[0])),
+        _ => CheckResult::new(
+            "single_head",
+            None,
+            false,
+            format!(
+                "the graph has {} heads: {} (merge them with `retort merge`)",
+                heads.len(),
+                heads.join(", ")
+            ),
+        ),
+    });
+
+    // Upgrade base -> head in one run, then compare with the models.
+    let scratch = Scratch::create(base_url).await?;
+    let result = async {
+        let mut driver = scratch.connect().await?;
+        prepare_schemas(driver.as_mut(), scope, &Schema::default()).await?;
+        let mut out = Vec::new();
+        match retort_migrate::upgrade(driver.as_mut(), migrations, &Target::Heads, opts).await {
+            Ok(report) => {
+                out.push(CheckResult::new(
+                    "upgrade",
+                    None,
+                    true,
+                    format!(
+                        "base -> head on an empty database: {} revision(s) applied",
+                        report.ran.len()
+                    ),
+                ));
+                let cmp = engine::compare(driver.as_mut(), models, scope, &DiffOptions::default())
+                    .await?;
+                out.push(if cmp.is_clean() {
+                    CheckResult::new(
+                        "matches_models",
+                        None,
+                        true,
+                        "the schema at head matches the models".into(),
+                    )
+                } else {
+                    CheckResult::new(
+                        "matches_models",
+                        None,
+                        false,
+                        format!(
+                            "the schema at head differs from the models; a new revision would: {}",
+                            describe_all(&cmp.plan.changes)
+                        ),
+                    )
+                });
+            }
+            Err(e) => out.push(CheckResult::new(
+                "upgrade",
+                None,
+                false,
+                format!("base -> head fails on an empty database: {e}"),
+            )),
+        }
+        Ok::<_, VerifyError>(out)
+    }
+    .await;
+    let dropped = scratch.drop().await;
+    checks.extend(result?);
+    dropped?;
+
+    // The stairway, on a fresh scratch database.
+    if !migrations.graph.is_empty() {
+        let scratch = Scratch::create(base_url).await?;
+        let result = async {
+            let mut driver = scratch.connect().await?;
+            prepare_schemas(driver.as_mut(), scope, &Schema::default()).await?;
+            stairway(driver.as_mut(), migrations, scope, opts).await
+        }
+        .await;
+        let dropped = scratch.drop().await;
+        checks.extend(result?);
+        dropped?;
+    }
+
+    Ok(Report {
+        ok: checks.iter().all(|c| c.ok),
+        checks,
+    })
+}
+
+async fn stairway(
+    driver: &mut dyn Driver,
+    migrations: &Migrations,
+    scope: &Scope,
+    opts: &Options,
+) -> Result<Vec<CheckResult>, VerifyError> {
+    let mut out = Vec::new();
+    let fail = |id: &str, message: String| CheckResult::new("stairway", Some(id), false, message);
+    for id in migrations.graph.topological() {
+        let before = driver.introspect(scope).await?;
+        let target = Target::Revision(id.to_string());
+        if let Err(e) = retort_migrate::upgrade(driver, migrations, &target, opts).await {
+            out.push(fail(id, format!("revision {id}: upgrade fails: {e}")));
+            break;
+        }
+        let after = driver.introspect(scope).await?;
+        let Some(down) = one_step_back(driver, migrations, id, opts).await? else {
+            out.push(CheckResult::new(
+                "stairway",
+                Some(id),
+                true,
+                format!(
+                    "revision {id}: upgrade works; its downgrade alone cannot be run here (other branches depend on the same parent), not checked"
+                ),
+            ));
+            continue;
+        };
+        if let Err(e) = retort_migrate::downgrade(driver, migrations, &down, opts).await {
+            out.push(fail(id, format!("revision {id}: downgrade fails: {e}")));
+            break;
+        }
+        let undone = driver.introspect(scope).await?;
+        let left = diff(&before, &undone, &DiffOptions::default());
+        if !left.is_empty() {
+            out.push(fail(
+                id,
+                format!(
+                    "revision {id}: downgrade does not return the schema before it: {}",
+                    leftovers(&left.changes)
+                ),
+            ));
+            break;
+        }
+        if let Err(e) = retort_migrate::upgrade(driver, migrations, &target, opts).await {
+            out.push(fail(
+                id,
+                format!("revision {id}: upgrade after its downgrade fails: {e}"),
+            ));
+            break;
+        }
+        let again = driver.introspect(scope).await?;
+        let changed = diff(&after, &again, &DiffOptions::default());
+        if !changed.is_empty() {
+            out.push(fail(
+                id,
+                format!(
+                    "revision {id}: upgrade, downgrade, upgrade gives a different schema than the first upgrade: {}",
+                    describe_all(&changed.changes)
+                ),
+            ));
+            break;
+        }
+        out.push(CheckResult::new(
+            "stairway",
+            Some(id),
+            true,
+            format!("revision {id}: upgrade, downgrade, upgrade round-trips"),
+        ));
+    }
+    Ok(out)
+}
+
+/// The downgrade target that undoes exactly revision `id`, if there is one.
+async fn one_step_back(
+    driver: &mut dyn Driver,
+    migrations: &Migrations,
+    id: &str,
+    opts: &Options,
+) -> Result<Option<Target>, VerifyError> {
+    let applied: std::collections::BTreeSet<String> = retort_migrate::applied(driver, opts)
+        .await
+        .map_err(|e| DbError::query(e.to_string(), "read the version table"))?
+        .into_iter()
+        .map(|r| r.revision)
+        .collect();
+    let parents = migrations.graph.parents(id).unwrap_or_default();
+    let mut candidates = Vec::new();
+    match parents.as_slice() {
+        [] => candidates.push(Target::Base),
+        [p] => candidates.push(Target::Revision(p.to_string())),
+        _ => {}
+    }
+    candidates.push(Target::Relative(-1));
+    for t in candidates {
+        if let Ok(plan) = migrations.graph.downgrade_plan(&applied, &t)
+            && plan == [id]
+        {
+            return Ok(Some(t));
+        }
+    }
+    Ok(None)
+}
+
+/// Self-verification of a new revision: on a scratch database brought to `live`
+/// (the introspected live schema), apply `upgrade` and compare with `desired` (the
+/// normalized models), then apply `downgrade` and compare with the start.
+/// Returns the problems found, empty when the revision round-trips.
+pub async fn verify_revision(
+    base_url: &str,
+    live: &Schema,
+    desired: &Schema,
+    scope: &Scope,
+    upgrade: &[Statement],
+    downgrade: &[Statement],
+) -> Result<Vec<String>, DbError> {
+    let scratch = Scratch::create(base_url).await?;
+    let result = async {
+        let mut driver = scratch.connect().await?;
+        verify_revision_on(driver.as_mut(), live, desired, scope, upgrade, downgrade).await
+    }
+    .await;
+    let dropped = scratch.drop().await;
+    let problems = result?;
+    dropped?;
+    Ok(problems)
+}
+
+/// [`verify_revision`] on a database the caller provides (it must be empty).
+pub async fn verify_revision_on(
+    driver: &mut dyn Driver,
+    live: &Schema,
+    desired: &Schema,
+    scope: &Scope,
+    upgrade: &[Statement],
+    downgrade: &[Statement],
+) -> Result<Vec<String>, DbError> {
+    prepare_schemas(driver, scope, live).await?;
+    let create = diff(&Schema::default(), live, &DiffOptions::default());
+    let setup = driver.dialect().render(&create.changes);
+    if let Err(e) = apply(driver, &setup).await {
+        return Ok(vec![format!(
+            "the live schema could not be copied to a scratch database, so the revision was not verified: {}",
+            db_message(&e)
+        )]);
+    }
+    let start = driver.introspect(scope).await?;
+    let mut problems = Vec::new();
+    if let Err(e) = apply(driver, upgrade).await {
+        problems.push(format!(
+            "the upgrade fails on a copy of the database: {}",
+            db_message(&e)
+        ));
+        return Ok(problems);
+    }
+    let after = driver.introspect(scope).await?;
+    let missing = diff(&after, desired, &DiffOptions::default());
+    if !missing.is_empty() {
+        problems.push(format!(
+            "after the upgrade the schema still differs from the models; still needed: {}",
+            describe_all(&missing.changes)
+        ));
+    }
+    if let Err(e) = apply(driver, downgrade).await {
+        problems.push(format!(
+            "the downgrade fails after the upgrade: {}",
+            db_message(&e)
+        ));
+        return Ok(problems);
+    }
+    let undone = driver.introspect(scope).await?;
+    let left = diff(&start, &undone, &DiffOptions::default());
+    if !left.is_empty() {
+        problems.push(format!(
+            "the downgrade does not return the schema before the upgrade: {}",
+            leftovers(&left.changes)
+        ));
+    }
+    Ok(problems)
+}
+
+/// Create the non-default schemas the scope or a schema names (PostgreSQL).
+async fn prepare_schemas(
+    driver: &mut dyn Driver,
+    scope: &Scope,
+    schema: &Schema,
+) -> Result<(), DbError> {
+    if driver.dialect().kind() != DialectKind::Postgres {
+        return Ok(());
+    }
+    let mut names: Vec<String> = scope.schemas.clone();
+    names.extend(schema.tables.iter().filter_map(|t| t.schema.clone()));
+    names.extend(schema.enums.iter().filter_map(|e| e.schema.clone()));
+    names.sort();
+    names.dedup();
+    for n in names {
+        let q = driver.dialect().quote_ident(&n);
+        driver
+            .execute(&format!("CREATE SCHEMA IF NOT EXISTS {q}"))
+            .await?;
+    }
+    Ok(())
+}
+
+/// Run statements as the runner would: in one transaction, unless one of them
+/// cannot run in a transaction.
+async fn apply(driver: &mut dyn Driver, statements: &[Statement]) -> Result<(), DbError> {
+    let runnable: Vec<&Statement> = statements
+        .iter()
+        .filter(|s| !s.sql.trim().is_empty())
+        .collect();
+    if runnable.is_empty() {
+        return Ok(());
+    }
+    let transaction = !runnable.iter().any(|s| s.no_transaction);
+    if transaction {
+        driver.begin().await?;
+    }
+    for st in &runnable {
+        if let Err(e) = driver.execute(&st.sql).await {
+            if transaction {
+                let _ = driver.rollback().await;
+            }
+            return Err(e);
+        }
+    }
+    if transaction && let Err(e) = driver.commit().await {
+        let _ = driver.rollback().await;
+        return Err(e);
+    }
+    Ok(())
+}
+
+fn db_message(e: &DbError) -> String {
+    match &e.sql {
+        Some(sql) => format!("{} (statement: {})", e.message, sql.trim()),
+        None => e.message.clone(),
+    }
+}
+
+/// Changes as one line: `add column users.phone; drop index ix`.
+pub fn describe_all(changes: &[Change]) -> String {
+    changes
+        .iter()
+        .flat_map(|c| c.describe().lines().map(str::to_string).collect::<Vec<_>>())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// What a downgrade left behind, from the diff `before -> after downgrade`.
+fn leftovers(changes: &[Change]) -> String {
+    let mut out = Vec::new();
+    for c in changes {
+        match c {
+            Change::CreateTable { table } => out.push(format!(
+                "it leaves table {} that was not there before",
+                table.qualified_name()
+            )),
+            Change::DropTable { table } => out.push(format!(
+                "it does not restore table {}",
+                table.qualified_name()
+            )),
+            Change::AlterTable(d) => {
+                let t = d.to.qualified_name();
+                for tc in &d.changes {
+                    out.push(match tc {
+                        TableChange::AddColumn { column } => format!(
+                            "it leaves column {t}.{} that was not there before",
+                            column.name
+                        ),
+                        TableChange::DropColumn { column } => {
+                            format!("it does not restore column {t}.{}", column.name)
+                        }
+                        TableChange::AddIndex { index } => format!(
+                            "it leaves index {} on {t} that was not there before",
+                            index.name
+                        ),
+                        TableChange::DropIndex { index } => {
+                            format!("it does not restore index {} on {t}", index.name)
+                        }
+                        other => format!("it differs: {}", other.describe(&t)),
+                    });
+                }
+            }
+            other => out.push(format!("it differs: {}", other.describe())),
+        }
+    }
+    out.join("; ")
+}
