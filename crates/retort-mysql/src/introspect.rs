@@ -128,7 +128,7 @@ pub async fn introspect(
 
     // 2. columns
     let sql = format!(
-        "SELECT {}, {}, {}, {}, {}, {}, {}, {} FROM information_schema.COLUMNS WHERE TABLE_SCHEMA IN ({in_list}) ORDER BY TABLE_SCHEMA, TABLE_NAME, ORDINAL_POSITION",
+        "SELECT {}, {}, {}, {}, {}, {}, {}, {}, {} FROM information_schema.COLUMNS WHERE TABLE_SCHEMA IN ({in_list}) ORDER BY TABLE_SCHEMA, TABLE_NAME, ORDINAL_POSITION",
         c("TABLE_SCHEMA"),
         c("TABLE_NAME"),
         c("COLUMN_NAME"),
@@ -136,16 +136,34 @@ pub async fn introspect(
         c("IS_NULLABLE"),
         c("COLUMN_DEFAULT"),
         c("EXTRA"),
-        c("COLUMN_COMMENT")
+        c("COLUMN_COMMENT"),
+        c("GENERATION_EXPRESSION")
     );
     for r in text_rows(conn, &sql).await? {
         let Some(t) = tables.get_mut(&(s(&r[0]), s(&r[1]))) else {
             continue;
         };
         let name = s(&r[2]);
-        let ty = parse_type(&s(&r[3]), &name);
         let extra = s(&r[6]);
         let extra_lc = extra.to_ascii_lowercase();
+        let ty = if extra_lc.contains("virtual generated") || extra_lc.contains("stored generated")
+        {
+            let kind = if extra_lc.contains("stored") {
+                "STORED"
+            } else {
+                "VIRTUAL"
+            };
+            let mut expr = s(&r[8]);
+            if flavor == Flavor::Mysql {
+                expr = expr.replace("\\'", "'");
+            }
+            parse_type(
+                &format!("{} GENERATED ALWAYS AS ({expr}) {kind}", s(&r[3])),
+                &name,
+            )
+        } else {
+            parse_type(&s(&r[3]), &name)
+        };
         let default = column_default(flavor, r[5].as_deref(), &extra, &ty);
         t.columns.push(Column {
             name,

@@ -22,6 +22,8 @@
 //!   a quoted number on a numeric column is the number; `ON UPDATE
 //!   CURRENT_TIMESTAMP` is written after the default: `current_timestamp on update
 //!   current_timestamp`;
+//! * generated columns are `Custom` types spelled `<type> generated always as
+//!   (<expr>) stored|virtual`, nullable and without default;
 //! * empty comments are no comment; uniques, indexes, foreign keys and checks are
 //!   sorted by name, tables by schema and name.
 //!
@@ -153,11 +155,17 @@ pub fn normalize_default(default: &str, ty: &ColumnType) -> Option<String> {
 fn normalize_column(c: &Column, table: &str, errors: &mut Vec<NormalizeError>) -> Column {
     check_len(errors, "column", &c.name, table);
     let ty = normalize_type(&c.ty, &c.name);
-    let default = c.default.as_deref().and_then(|d| normalize_default(d, &ty));
+    let generated = crate::types::is_generated(&ty);
+    let default = c
+        .default
+        .as_deref()
+        .and_then(|d| normalize_default(d, &ty))
+        .filter(|_| !generated);
     Column {
         name: c.name.clone(),
         ty,
-        nullable: c.nullable,
+        // Generated columns are written without NULL/NOT NULL (MariaDB refuses them).
+        nullable: c.nullable || generated,
         default,
         auto_increment: c.auto_increment,
         comment: c.comment.clone().filter(|s| !s.is_empty()),

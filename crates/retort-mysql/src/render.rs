@@ -49,6 +49,13 @@ fn cols(c: &[String]) -> String {
 /// The column definition used by CREATE TABLE, ADD COLUMN and MODIFY COLUMN.
 pub fn column_def(c: &Column, with_auto_increment: bool) -> String {
     let mut s = format!("{} {}", q(&c.name), type_sql(&c.ty));
+    if crate::types::is_generated(&c.ty) {
+        // MariaDB takes neither NULL/NOT NULL nor DEFAULT on generated columns.
+        if let Some(cm) = &c.comment {
+            s.push_str(&format!(" COMMENT {}", quote_string(cm)));
+        }
+        return s;
+    }
     s.push_str(if c.nullable { " NULL" } else { " NOT NULL" });
     if let Some(d) = &c.default {
         s.push_str(&format!(" DEFAULT {}", default_sql(d, &c.ty)));

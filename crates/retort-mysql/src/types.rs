@@ -118,6 +118,16 @@ pub fn is_integer(ty: &ColumnType) -> bool {
 /// Parse a type spelling (`COLUMN_TYPE`, or a model's `sql_type`) into its normal form.
 /// `column` names the enum type of an `enum(...)` column.
 pub fn parse_type(sql: &str, column: &str) -> ColumnType {
+    if let Some((ty, expr, stored)) = split_generated(sql) {
+        let base = type_sql(&parse_type(ty, column));
+        let kind = if stored { "stored" } else { "virtual" };
+        return ColumnType::Custom {
+            sql: format!(
+                "{base} generated always as ({}) {kind}",
+                crate::sqlexpr::normalize_expr(expr)
+            ),
+        };
+    }
     let text = clean_spelling(sql);
     let (base, args, rest) = split_type(&text);
     if base == "enum" {
@@ -192,6 +202,56 @@ pub fn parse_type(sql: &str, column: &str) -> ColumnType {
         },
         _ => ColumnType::Custom { sql: text },
     }
+}
+
+/// Whether a (normalized) type is a generated column's: `<type> generated always as (<expr>) stored|virtual`.
+pub fn is_generated(ty: &ColumnType) -> bool {
+    matches!(ty, ColumnType::Custom { sql } if sql.contains(" generated always as ("))
+}
+
+/// Split `<type> [GENERATED ALWAYS] AS (<expr>) [VIRTUAL|STORED|PERSISTENT]` into
+/// the type, the expression and whether it is stored.
+fn split_generated(sql: &str) -> Option<(&str, &str, bool)> {
+    let lower = sql.to_ascii_lowercase();
+    let (at, after) = match lower.find(" generated always as") {
+        Some(p) => (p, p + " generated always as".len()),
+        None => {
+            let p = lower.find(" as (")?;
+            (p, p + " as".len())
+        }
+    };
+    let rest = &sql[after..];
+    let open = after + rest.find('(')?;
+    if !sql[after..open].trim().is_empty() {
+        return None;
+    }
+    let mut depth = 0usize;
+    let mut quote: Option<char> = None;
+    let mut close = None;
+    for (i, c) in sql[open..].char_indices() {
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None if c == '\'' || c == '`' || c == '"' => quote = Some(c),
+            None if c == '(' => depth += 1,
+            None if c == ')' => {
+                depth -= 1;
+                if depth == 0 {
+                    close = Some(open + i);
+                    break;
+                }
+            }
+            None => {}
+        }
+    }
+    let close = close?;
+    let tail = sql[close + 1..].trim().to_ascii_lowercase();
+    let stored = match tail.as_str() {
+        "stored" | "persistent" => true,
+        "" | "virtual" => false,
+        _ => return None,
+    };
+    Some((sql[..at].trim(), &sql[open + 1..close], stored))
 }
 
 fn join(base: &str, args: Option<&str>, rest: &str) -> String {

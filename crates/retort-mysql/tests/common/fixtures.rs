@@ -206,6 +206,18 @@ pub fn everything() -> Table {
                 ),
                 "b'1'",
             ),
+            col(
+                "doubled",
+                T::Custom {
+                    sql: "INT AS (int_col * 2) PERSISTENT".into(),
+                },
+            ),
+            not_null(col(
+                "greeting",
+                T::Custom {
+                    sql: "varchar(40) GENERATED ALWAYS AS (CONCAT('hi ', `name`))".into(),
+                },
+            )),
         ],
         primary_key: pk(&["id"]),
         checks: vec![check(
