@@ -23,6 +23,9 @@ pub struct Config {
     pub file: Option<PathBuf>,
     /// The database URL after precedence, SQLite paths resolved.
     pub database_url: String,
+    /// `[database] dev_url`: the server where scratch databases are made
+    /// (default: the server of `database_url`).
+    pub dev_url: Option<String>,
     /// Rust files or folders scanned for models.
     pub rust_models: Vec<PathBuf>,
     /// Declarative SQL schema files.
@@ -132,7 +135,6 @@ pub fn load(explicit: Option<&Path>, url_flag: Option<&str>) -> Result<Config, C
         }
         None => RawConfig::default(),
     };
-    let _ = raw.database.dev_url;
     // `.env` next to the working directory or above it, as sqlx-cli and diesel do.
     let _ = dotenvy::dotenv();
     let (url, base) = match url_flag {
@@ -164,6 +166,11 @@ pub fn load(explicit: Option<&Path>, url_flag: Option<&str>) -> Result<Config, C
     }
     Ok(Config {
         database_url: resolve_sqlite_path(&url, &base),
+        dev_url: raw
+            .database
+            .dev_url
+            .filter(|u| !u.is_empty())
+            .map(|u| resolve_sqlite_path(&u, &root)),
         rust_models: raw.models.rust.iter().map(|p| rel(p)).collect(),
         sql_models: raw.models.sql.iter().map(|p| rel(p)).collect(),
         exclude_tables: raw.models.exclude_tables,

@@ -92,9 +92,53 @@ impl Ctx {
                 .with_help("set [models] rust = [\"src/models\"] (or sql = [\"schema.sql\"]) in retort.toml"));
         }
         if !c.sql_models.is_empty() {
-            return Err(CliError::input(
-                "[models] sql is not supported yet: declare the models in Rust",
-            ));
+            if !c.rust_models.is_empty() {
+                return Err(CliError::input(
+                    "[models] names both rust and sql models: declare the schema one way",
+                )
+                .with_help("keep either [models] rust or [models] sql in retort.toml"));
+            }
+            for p in &c.sql_models {
+                if !p.is_file() {
+                    return Err(CliError::input(format!(
+                        "SQL models file {} does not exist",
+                        p.display()
+                    ))
+                    .with_help("fix [models] sql in retort.toml"));
+                }
+            }
+            // The DDL runs on a scratch database; `models()` is synchronous, so the
+            // loading gets a runtime of its own on a helper thread.
+            retort::scratch::drop_scratches_on_signal();
+            let base = c.dev_url.clone().unwrap_or_else(|| c.database_url.clone());
+            let scope = Scope {
+                schemas: Vec::new(),
+                exclude_tables: c.exclude_tables.clone(),
+                version_table: c.version_table.clone(),
+            };
+            let files = c.sql_models.clone();
+            let loaded = std::thread::scope(|s| {
+                s.spawn(move || {
+                    let rt = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .map_err(|e| CliError::input(format!("cannot start a runtime: {e}")))?;
+                    rt.block_on(retort::sql_models::load(&files, &base, &scope))
+                        .map_err(|e| match e {
+                            retort::sql_models::SqlModelError::Db(db) => CliError::from(db),
+                            other => CliError::input(other.to_string())
+                                .with_help("fix the DDL in the file named; it is run as is on a scratch database"),
+                        })
+                })
+                .join()
+                .map_err(|_| CliError::input("loading the SQL models panicked"))?
+            })?;
+            if !self.global.quiet {
+                for note in &loaded.ignored {
+                    eprintln!("warning: {note}");
+                }
+            }
+            return Ok(loaded.schema);
         }
         for p in &c.rust_models {
             if !p.exists() {

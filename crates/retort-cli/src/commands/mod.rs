@@ -1,10 +1,12 @@
 //! One module per family of commands; [`run`] dispatches.
 
 mod check;
+mod erd;
 mod info;
 mod init;
 mod revision;
 mod run;
+mod verify;
 
 use crate::args::Command;
 use crate::ctx::Ctx;
@@ -27,5 +29,7 @@ pub async fn run(ctx: &mut Ctx, command: Command) -> Result<(), CliError> {
         Command::Graph => info::graph(ctx),
         Command::Check => check::check(ctx).await,
         Command::Diff => check::diff(ctx).await,
+        Command::Verify => verify::verify(ctx).await,
+        Command::Erd => erd::erd(ctx),
     }
 }

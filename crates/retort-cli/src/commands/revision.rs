@@ -114,6 +114,16 @@ pub async fn revision(ctx: &mut Ctx, args: RevisionArgs) -> Result<(), CliError>
         upgrade, downgrade, ..
     } = cmp.clone();
     let summary: Vec<String> = cmp.plan.changes.iter().map(|c| c.describe()).collect();
+    self_verify(
+        ctx,
+        driver.as_mut(),
+        &models,
+        &scope,
+        &args,
+        &upgrade,
+        &downgrade,
+    )
+    .await?;
     write(
         ctx,
         &migrations,
@@ -129,6 +139,57 @@ pub async fn revision(ctx: &mut Ctx, args: RevisionArgs) -> Result<(), CliError>
         },
         &WriteReport { summary, findings }.lines(),
     )
+}
+
+/// Apply the new revision to a scratch copy of the live schema before it is
+/// written: the upgrade must give the models, the downgrade the start again.
+/// Skipped with `--no-verify`, and (with a warning) when the revision has to-dos.
+async fn self_verify(
+    ctx: &mut Ctx,
+    driver: &mut dyn retort_dialect::Driver,
+    models: &retort_schema::Schema,
+    scope: &retort_dialect::Scope,
+    args: &RevisionArgs,
+    upgrade: &[Statement],
+    downgrade: &[Statement],
+) -> Result<(), CliError> {
+    if args.no_verify || (upgrade.is_empty() && downgrade.is_empty()) {
+        return Ok(());
+    }
+    if upgrade.iter().chain(downgrade).any(|s| s.todo.is_some()) {
+        if !ctx.global.quiet {
+            eprintln!(
+                "warning: the revision has retort:todo lines, so it was not verified on a scratch database; run `retort verify` once they are resolved"
+            );
+        }
+        return Ok(());
+    }
+    let base = {
+        let c = ctx.config()?;
+        c.dev_url.clone().unwrap_or_else(|| c.database_url.clone())
+    };
+    let desired = engine::desired_schema(driver.dialect(), models, scope).map_err(compare_error)?;
+    let live = driver.introspect(scope).await?;
+    retort::scratch::drop_scratches_on_signal();
+    let problems =
+        retort::verify::verify_revision(&base, &live, &desired, scope, upgrade, downgrade).await?;
+    if problems.is_empty() {
+        if ctx.global.verbose {
+            eprintln!(
+                "verified on a scratch database: the upgrade gives the models and the downgrade undoes it"
+            );
+        }
+        return Ok(());
+    }
+    let text = problems
+        .iter()
+        .map(|p| format!("  - {p}"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    Err(CliError::input(format!(
+        "the new revision does not round-trip on a scratch copy of the database, so no file was written:\n{text}"
+    ))
+    .with_help("this is a retort limitation worth reporting; write the revision by hand, or pass --no-verify to write it anyway and edit it"))
 }
 
 /// Summary lines printed after a revision is written.
