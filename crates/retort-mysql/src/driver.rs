@@ -106,7 +106,7 @@ impl Driver for MysqlDriver {
             let r = sqlx::raw_sql(AssertSqlSafe(sql.to_string()))
                 .execute(self.connection())
                 .await
-                .map_err(|e| DbError::query(e.to_string(), sql))?;
+                .map_err(|e| introspect::statement_error(e, sql))?;
             Ok(r.rows_affected())
         })
     }

@@ -10,7 +10,7 @@
 
 use std::collections::BTreeMap;
 
-use retort_dialect::{DbError, Scope};
+use retort_dialect::{DbError, DbErrorKind, Scope};
 use retort_schema::{
     Check, Column, ColumnType, FkAction, ForeignKey, Index, IndexPart, PrimaryKey, QualifiedName,
     Schema, Table,
@@ -31,6 +31,30 @@ pub enum Flavor {
     Mysql,
 }
 
+/// A statement's error: a lost connection is [`DbErrorKind::Connect`] and says so;
+/// a server error carries its MySQL error code.
+pub fn statement_error(e: sqlx::Error, sql: &str) -> DbError {
+    match &e {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::Protocol(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => DbError {
+            kind: DbErrorKind::Connect,
+            message: format!(
+                "lost the connection to the server ({e}); statements before this one were applied, this one may or may not have been"
+            ),
+            sql: Some(sql.to_string()),
+        },
+        sqlx::Error::Database(d) => {
+            let code = d.code().map(|c| format!(" [{c}]")).unwrap_or_default();
+            DbError::query(format!("{}{code}", d.message()), sql)
+        }
+        _ => DbError::query(e.to_string(), sql),
+    }
+}
+
 /// Run a query over the text protocol; every value as text (`None` for NULL).
 pub async fn text_rows(
     conn: &mut MySqlConnection,
@@ -39,7 +63,7 @@ pub async fn text_rows(
     let rows = sqlx::raw_sql(AssertSqlSafe(sql.to_string()))
         .fetch_all(&mut *conn)
         .await
-        .map_err(|e| DbError::query(e.to_string(), sql))?;
+        .map_err(|e| statement_error(e, sql))?;
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
         let mut vals = Vec::with_capacity(row.len());

@@ -24,6 +24,8 @@
 //!   current_timestamp`;
 //! * generated columns are `Custom` types spelled `<type> generated always as
 //!   (<expr>) stored|virtual`, nullable and without default;
+//! * index method `btree` and `hash` are the default (InnoDB builds B-trees for
+//!   both); `fulltext` and `spatial` are kept;
 //! * empty comments are no comment; uniques, indexes, foreign keys and checks are
 //!   sorted by name, tables by schema and name.
 //!
@@ -218,11 +220,12 @@ pub fn normalize_table(t: &Table, errors: &mut Vec<NormalizeError>) -> Table {
                 "MySQL and MariaDB have no partial indexes (WHERE); drop the predicate",
             );
         }
+        // InnoDB builds B-trees for `USING HASH` too, and reports BTREE.
         let method = ix
             .method
             .as_deref()
             .map(str::to_ascii_lowercase)
-            .filter(|m| m != "btree");
+            .filter(|m| m != "btree" && m != "hash");
         if let Some(m) = &method
             && !matches!(m.as_str(), "fulltext" | "spatial" | "hash")
         {

@@ -178,3 +178,42 @@ async fn tables_made_by_hand_read_back_in_normal_form() {
     apply_changes(&mut driver, &plan.changes).await;
     assert_eq!(live(&mut driver).await, Schema::default());
 }
+
+#[tokio::test]
+async fn tables_in_other_databases_of_the_scope() {
+    let (main_db, mut driver) = TestDb::create().await;
+    let (other_db, _other) = TestDb::create().await;
+    let _ = &main_db;
+    let mut remote = users();
+    remote.schema = Some(other_db.name.clone());
+    let mut local = posts();
+    local.foreign_keys[0].ref_table.schema = Some(other_db.name.clone());
+    let model = schema(vec![remote, local]);
+    let want = norm(&model);
+    let plan = retort_schema::diff(&Schema::default(), &want, &Default::default());
+    apply_changes(&mut driver, &plan.changes).await;
+    let scope = Scope {
+        schemas: vec![other_db.name.clone()],
+        exclude_tables: vec![],
+        version_table: "retort_version".into(),
+    };
+    let got = driver.introspect(&scope).await.expect("introspect");
+    assert_eq!(strip(&got), strip(&want));
+    // Without the other database in scope only the local table is read.
+    let got = live(&mut driver).await;
+    assert_eq!(got.tables.len(), 1);
+    assert_eq!(
+        got.tables[0].foreign_keys[0].ref_table.schema.as_deref(),
+        Some(other_db.name.as_str())
+    );
+    let back = retort_schema::diff(&want, &Schema::default(), &Default::default());
+    apply_changes(&mut driver, &back.changes).await;
+    assert!(
+        driver
+            .introspect(&scope)
+            .await
+            .expect("introspect")
+            .tables
+            .is_empty()
+    );
+}

@@ -296,14 +296,24 @@ pub fn cycle() -> Vec<Table> {
             not_null(col("body", T::Text)),
         ],
         primary_key: pk(&["id"]),
-        indexes: vec![Index {
-            name: "ix_cyc_b_body".into(),
-            named: false,
-            parts: vec![IndexPart::Expression("body(10)".into())],
-            unique: false,
-            predicate: None,
-            method: None,
-        }],
+        indexes: vec![
+            Index {
+                name: "ix_cyc_b_body_ft".into(),
+                named: true,
+                parts: vec![IndexPart::Column("body".into())],
+                unique: false,
+                predicate: None,
+                method: Some("FULLTEXT".into()),
+            },
+            Index {
+                name: "ix_cyc_b_body".into(),
+                named: false,
+                parts: vec![IndexPart::Expression("body(10)".into())],
+                unique: false,
+                predicate: None,
+                method: None,
+            },
+        ],
         foreign_keys: vec![fk("cyc_b", &["a_id"], "cyc_a", &["id"], FkAction::Cascade)],
         ..Default::default()
     };
