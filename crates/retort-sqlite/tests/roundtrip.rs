@@ -195,7 +195,25 @@ fn odd_names() -> Vec<retort_schema::Table> {
         &["id"],
     );
     refs.foreign_keys = vec![fk(&["sel"], "select", &["order"])];
-    vec![select, refs]
+    let mut quoted = table(
+        "we\"ird table",
+        vec![
+            id("Id", T::Integer),
+            col("sel", T::Integer),
+            col("spaces", T::Integer),
+        ],
+        &["Id"],
+    );
+    quoted.foreign_keys = vec![
+        retort_schema::ForeignKey {
+            on_delete: FkAction::Cascade,
+            ..fk(&["sel"], "select", &["order"])
+        },
+        fk(&["spaces"], "table with spaces", &["id"]),
+    ];
+    quoted.indexes = vec![index(&["sel", "spaces"])];
+    quoted.uniques = vec![unique(&["spaces"])];
+    vec![select, refs, quoted]
 }
 
 async fn round_trip(tables: Vec<retort_schema::Table>) -> Schema {
