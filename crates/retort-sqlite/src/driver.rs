@@ -41,14 +41,22 @@ impl std::fmt::Debug for SqliteDriver {
 
 impl SqliteDriver {
     /// Open `sqlite://path`, `sqlite:path` or `sqlite::memory:` (query parameters
-    /// as sqlx accepts them), creating the database file if it is missing. Fails
+    /// as sqlx accepts them), creating the database file if it is missing (unless
+    /// the URL sets `mode=`, e.g. `?mode=ro`). Fails
     /// with [`DbErrorKind::Connect`] naming the path when its directory does not exist.
     pub async fn connect(url: &str) -> Result<SqliteDriver, DbError> {
         let options = SqliteConnectOptions::from_str(url)
             .map_err(|e| DbError::connect(format!("invalid SQLite URL {url:?}: {e}")))?;
-        let options = options
-            .create_if_missing(true)
-            .busy_timeout(DEFAULT_BUSY_TIMEOUT);
+        // An explicit `?mode=` (e.g. `ro`) is the user's choice; otherwise create the file.
+        let explicit_mode = url
+            .split_once('?')
+            .is_some_and(|(_, q)| q.split('&').any(|p| p.starts_with("mode=")));
+        let options = if explicit_mode {
+            options
+        } else {
+            options.create_if_missing(true)
+        };
+        let options = options.busy_timeout(DEFAULT_BUSY_TIMEOUT);
         let path = options.get_filename().to_path_buf();
         let in_memory = url.contains(":memory:") || url.contains("mode=memory");
         if let Some(dir) = path

@@ -280,6 +280,12 @@ async fn connect_names_a_missing_directory() {
         .await
         .expect("creates the file");
     assert!(file.exists());
+    let ro = dir.path().join("absent.db");
+    let err = SqliteDriver::connect(&format!("sqlite://{}?mode=ro", ro.display()))
+        .await
+        .expect_err("read-only does not create");
+    assert!(err.message.contains("absent.db"), "{}", err.message);
+    assert!(!ro.exists());
     let mut mem = SqliteDriver::connect("sqlite::memory:")
         .await
         .expect("memory");
