@@ -41,8 +41,13 @@ fn scrub(text: &str, url: &str) -> String {
 impl MysqlDriver {
     /// Connect to `url` (`mysql://user:password@host:port/database`). Errors never
     /// contain the password.
+    /// `mariadb://` URLs are accepted as a synonym.
     pub async fn connect(url: &str) -> Result<MysqlDriver, DbError> {
-        let conn = MySqlConnection::connect(url).await.map_err(|e| {
+        let target = match url.strip_prefix("mariadb://") {
+            Some(rest) => format!("mysql://{rest}"),
+            None => url.to_string(),
+        };
+        let conn = MySqlConnection::connect(&target).await.map_err(|e| {
             DbError::connect(format!(
                 "cannot connect to {}: {}",
                 redact_url(url),

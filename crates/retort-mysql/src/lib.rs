@@ -22,6 +22,40 @@
 //! | default FK action | reported as `RESTRICT` | reported as `NO ACTION` (both normalize to `NO ACTION`) |
 //! | integer display widths | `int(11)` | none since 8.0.19 (except `tinyint(1)`) |
 //!
+//! # Choices of the normal form
+//!
+//! * `TimestampTz` is `datetime(6)` (no 2038 limit, no session time-zone
+//!   conversion, microseconds); `Timestamp` is `datetime`; `Uuid` is `char(36)`;
+//!   `Blob` is `blob`. See [`types`].
+//! * Unique constraints are unique indexes on MySQL; the normal form keeps
+//!   unique indexes over plain columns as [`retort_schema::UniqueConstraint`]s on
+//!   both sides. See [`normalize`].
+//! * The index InnoDB creates for a foreign key is left out on both sides; the
+//!   renderer drops it with its key and recreates it when the key's covering index
+//!   is dropped. See [`normalize`] and [`render`].
+//! * `ON UPDATE CURRENT_TIMESTAMP` is part of the default:
+//!   `server_default = "CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP"`.
+//! * Generated columns are custom types: `sql_type = "int AS (a * 2) STORED"`.
+//! * New columns are added at their model position (`AFTER`), so a downgrade
+//!   restores the column order too.
+//!
+//! # Known limits
+//!
+//! * Expression index parts are read on MySQL 8 only (MariaDB has none); index
+//!   part order (`DESC`) is not modelled.
+//! * Table options (engine, default charset/collation, row format) are not
+//!   compared; new tables take the database defaults. Column charsets and
+//!   collations are ignored.
+//! * With `lower_case_table_names = 1` (Windows, macOS) model table names must be
+//!   lower case.
+//! * A NOT NULL generated column reads back as nullable (MariaDB cannot declare
+//!   one, so the normal form drops the constraint).
+//! * CHECK bodies are compared after MariaDB's printer (see [`sqlexpr`]); a
+//!   construct its printer rewrites in a way not listed there is reported as
+//!   a change until the model uses the printed spelling.
+//! * MySQL 8 support follows its documented catalog; the test suite runs on
+//!   MariaDB only.
+//!
 //! # No transactional DDL
 //!
 //! Every DDL statement commits on its own. [`Dialect::transactional_ddl`] is

@@ -217,3 +217,45 @@ async fn tables_in_other_databases_of_the_scope() {
             .is_empty()
     );
 }
+
+#[tokio::test]
+async fn eight_connections_take_turns_under_the_lock() {
+    let (db, mut setup) = TestDb::create().await;
+    setup
+        .execute("CREATE TABLE counter (n INT NOT NULL)")
+        .await
+        .expect("table");
+    setup
+        .execute("INSERT INTO counter VALUES (0)")
+        .await
+        .expect("row");
+    let url = db.url().replacen("mysql://", "mariadb://", 1);
+    let mut tasks = Vec::new();
+    for _ in 0..8 {
+        let url = url.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut d = MysqlDriver::connect(&url).await.expect("connect");
+            d.lock("turns", Duration::from_secs(30))
+                .await
+                .expect("lock");
+            let n = d.query("SELECT n FROM counter").await.expect("read")[0][0]
+                .clone()
+                .expect("n");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            let next = n.parse::<i64>().expect("number") + 1;
+            d.execute(&format!("UPDATE counter SET n = {next}"))
+                .await
+                .expect("write");
+            d.unlock("turns").await.expect("unlock");
+        }));
+    }
+    for t in tasks {
+        t.await.expect("task");
+    }
+    let n = setup.query("SELECT n FROM counter").await.expect("read");
+    assert_eq!(
+        n[0][0].as_deref(),
+        Some("8"),
+        "a lost update means two holders at once"
+    );
+}
