@@ -250,11 +250,27 @@ impl Project {
 }
 
 fn scrub_line(line: &str) -> String {
-    if let Some(rest) = line.strip_prefix("-- created: ") {
-        let _ = rest;
+    if line.starts_with("-- created: ") {
         return "-- created: [TIME]".to_string();
     }
-    line.to_string()
+    // File names start with a UTC time stamp: `20261125194211_slug.sql`.
+    let chars: Vec<char> = line.chars().collect();
+    let mut out = String::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let digits = chars[i..].iter().take_while(|c| c.is_ascii_digit()).count();
+        if digits == 14 && chars.get(i + 14) == Some(&'_') && (i == 0 || !chars[i - 1].is_ascii_digit()) {
+            out.push_str("[TIME]");
+            i += 14;
+        } else if digits > 0 {
+            out.extend(&chars[i..i + digits]);
+            i += digits;
+        } else {
+            out.push(chars[i]);
+            i += 1;
+        }
+    }
+    out
 }
 
 /// The seed example's v1 models (SPEC 4), without `phone`.
