@@ -116,35 +116,35 @@ fn broken_dir(p: &Project, needles: &[&str]) -> String {
 
 #[test]
 fn revision_file_without_header() {
-    let p = project_with("20990101000000_x.sql", "CREATE TABLE x (id INTEGER);\n");
-    insta::assert_snapshot!("bad_no_header", broken_dir(&p, &["20990101000000_x.sql"]));
+    let p = project_with("_x.sql", "CREATE TABLE x (id INTEGER);\n");
+    insta::assert_snapshot!("bad_no_header", broken_dir(&p, &["_x.sql"]));
 }
 
 #[test]
 fn revision_file_without_sections() {
     let p = project_with(
-        "20990101000000_x.sql",
+        "_x.sql",
         "-- x\n--\n-- revision: bbbbbbbbbbbb\n-- revises: aaaaaaaaaaaa\n\nCREATE TABLE x (id INTEGER);\n",
     );
-    insta::assert_snapshot!("bad_no_sections", broken_dir(&p, &["20990101000000_x.sql"]));
+    insta::assert_snapshot!("bad_no_sections", broken_dir(&p, &["_x.sql"]));
 }
 
 #[test]
 fn revises_a_missing_id() {
     let p = project_with(
-        "20990101000000_x.sql",
+        "_x.sql",
         "-- x\n--\n-- revision: bbbbbbbbbbbb\n-- revises: 0123456789ab\n\n-- retort:upgrade\n\n-- retort:downgrade\n",
     );
     insta::assert_snapshot!(
         "bad_missing_parent",
-        broken_dir(&p, &["0123456789ab", "20990101000000_x.sql"])
+        broken_dir(&p, &["0123456789ab", "_x.sql"])
     );
 }
 
 #[test]
 fn a_cycle() {
     let p = project_with(
-        "20990101000000_x.sql",
+        "_x.sql",
         "-- x\n--\n-- revision: bbbbbbbbbbbb\n-- revises: cccccccccccc\n\n-- retort:upgrade\n\n-- retort:downgrade\n",
     );
     p.write(
@@ -160,12 +160,12 @@ fn a_cycle() {
 #[test]
 fn two_files_with_the_same_id() {
     let p = project_with(
-        "20990101000000_x.sql",
+        "_x.sql",
         "-- x\n--\n-- revision: aaaaaaaaaaaa\n-- revises:\n\n-- retort:upgrade\n\n-- retort:downgrade\n",
     );
     insta::assert_snapshot!(
         "bad_duplicate_id",
-        broken_dir(&p, &["aaaaaaaaaaaa", "20990101000000_x.sql"])
+        broken_dir(&p, &["aaaaaaaaaaaa", "_x.sql"])
     );
 }
 
