@@ -5,7 +5,9 @@
 //!
 //! 1. table renames (`RENAME TABLE`);
 //! 2. every foreign key the plan drops (and the index InnoDB made for it, when no
-//!    other index covered its columns);
+//!    other index covered its columns), and the kept foreign keys over columns
+//!    whose type changes (InnoDB refuses the change otherwise; they are added
+//!    again in step 5);
 //! 3. new tables, in the given order, with their foreign keys inline when the
 //!    referenced table already exists or was created before; the others are added
 //!    with `ALTER TABLE ... ADD CONSTRAINT` in step 5 (this also handles cycles);
@@ -235,6 +237,57 @@ pub fn render_changes(changes: &[Change]) -> Vec<Statement> {
             }
         }
     }
+    // 2b. foreign keys over columns whose type changes: InnoDB refuses the change
+    // while the key exists, so the key is dropped here and added again in step 5.
+    let retyped: HashSet<(QualifiedName, String)> = changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::AlterTable(d) => Some(d),
+            _ => None,
+        })
+        .flat_map(|d| {
+            d.changes.iter().filter_map(move |tc| match tc {
+                TableChange::AlterColumn { from, to } if from.ty != to.ty => {
+                    Some((d.to.qualified_name(), to.name.clone()))
+                }
+                _ => None,
+            })
+        })
+        .collect();
+    let mut readd: Vec<(QualifiedName, ForeignKey)> = Vec::new();
+    for c in changes {
+        if let Change::AlterTable(d) = c {
+            let me = d.to.qualified_name();
+            for fk in &d.to.foreign_keys {
+                let existed = d.from.foreign_keys.iter().any(|f| f.name == fk.name);
+                let dropped = d.changes.iter().any(|tc| {
+                    matches!(tc, TableChange::DropForeignKey { foreign_key } if foreign_key.name == fk.name)
+                });
+                let touched = fk
+                    .columns
+                    .iter()
+                    .any(|c| retyped.contains(&(me.clone(), c.clone())))
+                    || fk
+                        .ref_columns
+                        .iter()
+                        .any(|c| retyped.contains(&(fk.ref_table.clone(), c.clone())));
+                if existed && !dropped && touched {
+                    out.push(
+                        Statement::new(format!(
+                            "ALTER TABLE {} DROP FOREIGN KEY {}",
+                            qn(&me),
+                            q(&fk.name)
+                        ))
+                        .with_comment(format!(
+                            "foreign key {} is added again after its columns change type",
+                            fk.name
+                        )),
+                    );
+                    readd.push((me.clone(), fk.clone()));
+                }
+            }
+        }
+    }
     // 3. new tables
     let created: HashSet<QualifiedName> = changes
         .iter()
@@ -265,7 +318,7 @@ pub fn render_changes(changes: &[Change]) -> Vec<Statement> {
         }
     }
     // 5. foreign keys added
-    for (t, fk) in &deferred {
+    for (t, fk) in deferred.iter().chain(&readd) {
         out.push(add_fk(t, fk));
     }
     for c in changes {

@@ -240,3 +240,12 @@ async fn add_not_null_column_without_backfill_is_a_todo() {
         sql_text(&stmts)
     );
 }
+
+#[tokio::test]
+async fn key_columns_change_type_together() {
+    let a = schema(vec![users(), posts()]);
+    let mut b = a.clone();
+    b.tables[0].columns[0].ty = T::BigInt;
+    b.tables[1].columns[1].ty = T::BigInt;
+    a_b_a(a, b, &seed_rows()).await;
+}

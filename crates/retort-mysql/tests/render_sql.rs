@@ -118,3 +118,12 @@ fn dropping_the_index_that_serves_a_foreign_key() {
     b.tables[1].indexes.clear();
     insta::assert_snapshot!(up_down(a, b));
 }
+
+#[test]
+fn key_columns_change_type_together() {
+    let a = schema(vec![users(), posts()]);
+    let mut b = a.clone();
+    b.tables[0].columns[0].ty = T::BigInt;
+    b.tables[1].columns[1].ty = T::BigInt;
+    insta::assert_snapshot!(up_down(a, b));
+}
