@@ -248,7 +248,7 @@ fn mutate(r: &mut Rng, a: &Schema) -> Schema {
         let plain: Vec<usize> = (1..b.tables[ti].columns.len())
             .filter(|&k| !fk_cols.contains(&b.tables[ti].columns[k].name))
             .collect();
-        match r.below(11) {
+        match r.below(12) {
             0 => {
                 let name = format!("n{}", r.below(1000));
                 if b.tables[ti].column(&name).is_none() {
@@ -328,6 +328,27 @@ fn mutate(r: &mut Rng, a: &Schema) -> Schema {
                 if let Some(name) = free {
                     let extra = random_table(r, name);
                     b.tables.push(extra);
+                }
+            }
+            11 => {
+                // Flip the key type of a table and of every column that references it.
+                let name = b.tables[ti].name.clone();
+                let ty = if b.tables[ti].columns[0].ty == T::Integer {
+                    T::BigInt
+                } else {
+                    T::Integer
+                };
+                b.tables[ti].columns[0].ty = ty.clone();
+                for t in &mut b.tables {
+                    let cols: Vec<String> = t
+                        .foreign_keys
+                        .iter()
+                        .filter(|f| f.ref_table.name == name)
+                        .flat_map(|f| f.columns.clone())
+                        .collect();
+                    for c in t.columns.iter_mut().filter(|c| cols.contains(&c.name)) {
+                        c.ty = ty.clone();
+                    }
                 }
             }
             10 if b.tables.len() > 1 => {
