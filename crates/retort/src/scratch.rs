@@ -46,6 +46,9 @@ enum Cleanup {
     Schema { admin_url: String, name: String },
 }
 
+/// Set once a signal handler started dropping every scratch.
+static SHUTTING_DOWN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 /// The scratches of this process that still exist, for the signal handler.
 static LIVE: Mutex<Vec<Cleanup>> = Mutex::new(Vec::new());
 
@@ -98,26 +101,34 @@ impl Scratch {
             DialectKind::Postgres => {
                 let mut admin = crate::connect(base_url).await?;
                 let q = admin.dialect().quote_ident(&name);
+                let database = Cleanup::Database {
+                    kind,
+                    admin_url: base_url.to_string(),
+                    name: name.clone(),
+                };
+                register(&database);
                 match admin.execute(&format!("CREATE DATABASE {q}")).await {
-                    Ok(_) => (
-                        with_database(base_url, &name),
-                        Cleanup::Database {
-                            kind,
+                    Ok(_) => (with_database(base_url, &name), database),
+                    Err(e) if e.message.to_ascii_lowercase().contains("permission denied") => {
+                        unregister(&database);
+                        let schema = Cleanup::Schema {
                             admin_url: base_url.to_string(),
                             name: name.clone(),
-                        },
-                    ),
-                    Err(e) if e.message.to_ascii_lowercase().contains("permission denied") => {
-                        admin.execute(&format!("CREATE SCHEMA {q}")).await?;
+                        };
+                        register(&schema);
+                        if let Err(e) = admin.execute(&format!("CREATE SCHEMA {q}")).await {
+                            unregister(&schema);
+                            return Err(e);
+                        }
                         (
                             with_query(base_url, "options", &format!("-c%20search_path%3D{name}")),
-                            Cleanup::Schema {
-                                admin_url: base_url.to_string(),
-                                name: name.clone(),
-                            },
+                            schema,
                         )
                     }
-                    Err(e) => return Err(e),
+                    Err(e) => {
+                        unregister(&database);
+                        return Err(e);
+                    }
                 }
             }
             DialectKind::Mysql => {
@@ -133,19 +144,25 @@ impl Scratch {
                         sql.push_str(&format!(" CHARACTER SET {cs} COLLATE {coll}"));
                     }
                 }
-                admin.execute(&sql).await?;
-                (
-                    with_database(base_url, &name),
-                    Cleanup::Database {
-                        kind,
-                        admin_url: base_url.to_string(),
-                        name: name.clone(),
-                    },
-                )
+                let database = Cleanup::Database {
+                    kind,
+                    admin_url: base_url.to_string(),
+                    name: name.clone(),
+                };
+                register(&database);
+                if let Err(e) = admin.execute(&sql).await {
+                    unregister(&database);
+                    return Err(e);
+                }
+                (with_database(base_url, &name), database)
             }
         };
-        if !matches!(cleanup, Cleanup::File(_)) {
-            register(&cleanup);
+        // Registered before it was made, so a signal at any point finds it; one
+        // that came while it was being made has already emptied the list.
+        if SHUTTING_DOWN.load(Ordering::SeqCst) {
+            let _ = remove(&cleanup).await;
+            unregister(&cleanup);
+            return Err(DbError::connect("interrupted"));
         }
         Ok(Scratch {
             kind,
@@ -407,6 +424,7 @@ async fn names(admin: &mut dyn Driver, sql: &str) -> Result<Vec<String>, DbError
 /// Drop every scratch of this process that still exists (the signal handler
 /// calls it; so may an application before it exits).
 pub async fn drop_all() {
+    SHUTTING_DOWN.store(true, Ordering::SeqCst);
     let live = match LIVE.lock() {
         Ok(mut l) => std::mem::take(&mut *l),
         Err(_) => return,

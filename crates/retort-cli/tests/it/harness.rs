@@ -259,7 +259,10 @@ fn scrub_line(line: &str) -> String {
     let mut i = 0;
     while i < chars.len() {
         let digits = chars[i..].iter().take_while(|c| c.is_ascii_digit()).count();
-        if digits == 14 && chars.get(i + 14) == Some(&'_') && (i == 0 || !chars[i - 1].is_ascii_digit()) {
+        if digits == 14
+            && chars.get(i + 14) == Some(&'_')
+            && (i == 0 || !chars[i - 1].is_ascii_digit())
+        {
             out.push_str("[TIME]");
             i += 14;
         } else if digits > 0 {
@@ -312,4 +315,98 @@ pub fn blog_v2() -> String {
         "    pub created_at: Option<chrono::NaiveDateTime>,\n}\n\n#[derive(Model)]\n#[model(table = \"posts\"",
         "    pub created_at: Option<chrono::NaiveDateTime>,\n    #[model(max_length = 20)]\n    pub phone: Option<String>,\n}\n\n#[derive(Model)]\n#[model(table = \"posts\"",
     )
+}
+
+/// The scratch databases (SQLite: scratch files in the temporary folder) that
+/// process `pid` owns right now.
+pub fn scratches_of(kind: DialectKind, pid: u32) -> Vec<String> {
+    let prefix = format!("retort_scratch_{pid}_");
+    let mut names: Vec<String> = match kind {
+        DialectKind::Sqlite => std::fs::read_dir(std::env::temp_dir())
+            .map(|rd| {
+                rd.filter_map(|e| e.ok())
+                    .map(|e| e.file_name().to_string_lossy().to_string())
+                    .collect()
+            })
+            .unwrap_or_default(),
+        _ => block_on(async {
+            let mut d = retort::connect(&server_url(kind))
+                .await
+                .expect("connect to the server");
+            let mut sqls = vec!["SELECT schema_name FROM information_schema.schemata"];
+            if kind == DialectKind::Postgres {
+                sqls = vec![
+                    "SELECT datname::text FROM pg_database",
+                    "SELECT nspname::text FROM pg_namespace",
+                ];
+            }
+            let mut out = Vec::new();
+            for sql in sqls {
+                let rows = d.query(sql).await.expect("list databases");
+                out.extend(
+                    rows.into_iter()
+                        .filter_map(|r| r.into_iter().next().flatten()),
+                );
+            }
+            out
+        }),
+    };
+    names.retain(|n| n.starts_with(&prefix));
+    names
+}
+
+impl Project {
+    /// A project whose models are only `schema.sql` (`[models] sql`), with this text.
+    pub fn new_sql(kind: DialectKind, schema_sql: &str) -> Project {
+        let p = Project::new(kind);
+        p.write(
+            "retort.toml",
+            &format!(
+                "[database]\nurl = \"{}\"\n\n[models]\nsql = [\"schema.sql\"]\n\n[migrations]\ndir = \"migrations\"\n",
+                p.db.url
+            ),
+        );
+        p.write("schema.sql", schema_sql);
+        p
+    }
+
+    /// Start `retort` in the project folder without waiting for it.
+    pub fn spawn(&self, args: &[&str]) -> std::process::Child {
+        Command::new(env!("CARGO_BIN_EXE_retort"))
+            .args(args)
+            .current_dir(self.path())
+            .env_remove("DATABASE_URL")
+            .env("NO_COLOR", "1")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("start retort")
+    }
+
+    /// Run `retort` and also return its process id (to look for its scratch databases).
+    pub fn retort_pid(&self, args: &[&str]) -> (Run, u32) {
+        let child = self.spawn(args);
+        let pid = child.id();
+        let out = child.wait_with_output().expect("wait for retort");
+        let clean = |b: &[u8]| self.scrub(&String::from_utf8_lossy(b));
+        (
+            Run {
+                code: out.status.code().unwrap_or(-1),
+                stdout: clean(&out.stdout),
+                stderr: clean(&out.stderr),
+            },
+            pid,
+        )
+    }
+
+    /// Write a hand-made revision file `<id>_<slug>.sql`.
+    pub fn write_revision(&self, id: &str, revises: Option<&str>, upgrade: &str, downgrade: &str) {
+        self.write(
+            &format!("migrations/{id}_rev.sql"),
+            &format!(
+                "-- rev {id}\n--\n-- revision: {id}\n-- revises:{}\n-- created: 2026-01-01 00:00:00 UTC\n\n-- retort:upgrade\n{upgrade}\n\n-- retort:downgrade\n{downgrade}\n",
+                revises.map(|r| format!(" {r}")).unwrap_or_default()
+            ),
+        );
+    }
 }

@@ -23,5 +23,9 @@ macro_rules! dialect_tests {
 }
 
 mod bad_input;
+mod erd;
 mod property;
+mod scratch;
+mod sql_models;
+mod verify;
 mod walkthrough;
