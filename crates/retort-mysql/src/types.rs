@@ -175,6 +175,10 @@ pub fn parse_type(sql: &str, column: &str) -> ColumnType {
     if !rest.is_empty() {
         return ColumnType::Custom { sql: text };
     }
+    if base == "year" {
+        // MariaDB reports `year(4)`, MySQL 8 `year`.
+        return ColumnType::Custom { sql: "year".into() };
+    }
     match (base.as_str(), nums.as_slice(), args.is_some()) {
         ("bool" | "boolean", _, false) => ColumnType::Boolean,
         ("float", _, false) => ColumnType::Real,
@@ -477,6 +481,7 @@ mod tests {
         );
         assert_eq!(parse_type("datetime(6)", "c"), ColumnType::TimestampTz);
         assert_eq!(parse_type("char(36)", "c"), ColumnType::Uuid);
+        assert_eq!(parse_type("year(4)", "c"), parse_type("YEAR", "c"));
         assert_eq!(
             parse_type("LONGTEXT", "c"),
             ColumnType::Custom {
