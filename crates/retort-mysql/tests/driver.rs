@@ -259,3 +259,24 @@ async fn eight_connections_take_turns_under_the_lock() {
         "a lost update means two holders at once"
     );
 }
+
+#[tokio::test]
+async fn a_killed_connection_is_reported_as_lost() {
+    let (db, mut victim) = TestDb::create().await;
+    let id = victim.query("SELECT CONNECTION_ID()").await.expect("id")[0][0]
+        .clone()
+        .expect("id value");
+    let mut admin = MysqlDriver::connect(&db.url()).await.expect("admin");
+    admin.execute(&format!("KILL {id}")).await.expect("kill");
+    let err = victim
+        .execute("CREATE TABLE t (id INT)")
+        .await
+        .expect_err("the connection is gone");
+    assert_eq!(err.kind, DbErrorKind::Connect, "{err:?}");
+    assert!(
+        err.message.contains("lost the connection"),
+        "{}",
+        err.message
+    );
+    assert_eq!(err.sql.as_deref(), Some("CREATE TABLE t (id INT)"));
+}
