@@ -348,10 +348,12 @@ pub async fn introspect(
     }
 
     let mut ignored = Vec::new();
-    let tables = tables
+    let mut tables: Vec<Table> = tables
         .into_values()
         .map(|t| normalize_table(&t, &mut ignored))
         .collect();
+    // The order of the normal form: the default database first, then by name.
+    tables.sort_by(|a, b| (&a.schema, &a.name).cmp(&(&b.schema, &b.name)));
     Ok(Schema {
         tables,
         enums: Vec::new(),
