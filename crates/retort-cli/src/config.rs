@@ -164,13 +164,25 @@ pub fn load(explicit: Option<&Path>, url_flag: Option<&str>) -> Result<Config, C
             "[migrations] version_table must not be empty",
         ));
     }
+    let dev_url = raw
+        .database
+        .dev_url
+        .filter(|u| !u.is_empty())
+        .map(|u| resolve_sqlite_path(&u, &root));
+    if let Some(dev) = &dev_url {
+        let kind = retort_dialect::DialectKind::from_url;
+        if kind(dev) != kind(&url) {
+            return Err(CliError::input(format!(
+                "[database] dev_url {} is not of the same dialect as the database URL {}",
+                retort_dialect::redact_url(dev),
+                retort_dialect::redact_url(&url)
+            ))
+            .with_help("scratch databases must be of the database's dialect: point dev_url at a server of the same kind, or remove it"));
+        }
+    }
     Ok(Config {
         database_url: resolve_sqlite_path(&url, &base),
-        dev_url: raw
-            .database
-            .dev_url
-            .filter(|u| !u.is_empty())
-            .map(|u| resolve_sqlite_path(&u, &root)),
+        dev_url,
         rust_models: raw.models.rust.iter().map(|p| rel(p)).collect(),
         sql_models: raw.models.sql.iter().map(|p| rel(p)).collect(),
         exclude_tables: raw.models.exclude_tables,

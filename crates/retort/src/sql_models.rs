@@ -107,6 +107,7 @@ pub async fn load_into(
     scope: &Scope,
 ) -> Result<SqlModels, SqlModelError> {
     let mut ignored = Vec::new();
+    let before = schemas(driver).await?;
     for (path, text) in sources {
         let statements =
             retort_migrate::split_statements(text, 1).map_err(|e| SqlModelError::Split {
@@ -123,27 +124,34 @@ pub async fn load_into(
             }
         }
     }
+    // The schemas the files created are in scope too.
     let mut scope = scope.clone();
-    if driver.dialect().kind() == DialectKind::Postgres {
-        let rows = driver
-            .query(
-                "SELECT nspname::text FROM pg_namespace \
-                 WHERE nspname NOT LIKE 'pg\\_%' AND nspname <> 'information_schema' \
-                 AND nspname <> current_schema()",
-            )
-            .await?;
-        for name in rows
-            .into_iter()
-            .filter_map(|r| r.into_iter().next().flatten())
-        {
-            if !scope.schemas.contains(&name) {
-                scope.schemas.push(name);
-            }
+    for name in schemas(driver).await? {
+        if !before.contains(&name) && !scope.schemas.contains(&name) {
+            scope.schemas.push(name);
         }
-        scope.schemas.sort();
     }
+    scope.schemas.sort();
     let schema = driver.introspect(&scope).await?;
     Ok(SqlModels { schema, ignored })
+}
+
+/// The PostgreSQL schemas of the database (none elsewhere).
+async fn schemas(driver: &mut dyn Driver) -> Result<Vec<String>, DbError> {
+    if driver.dialect().kind() != DialectKind::Postgres {
+        return Ok(Vec::new());
+    }
+    let rows = driver
+        .query(
+            "SELECT nspname::text FROM pg_namespace \
+             WHERE nspname NOT LIKE 'pg\\_%' AND nspname <> 'information_schema' \
+             AND nspname <> current_schema()",
+        )
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| r.into_iter().next().flatten())
+        .collect())
 }
 
 fn statement_error(path: &Path, line: usize, sql: &str, e: DbError) -> SqlModelError {

@@ -84,3 +84,79 @@ fn interrupted(kind: DialectKind, signal: &str, exit_code: Option<i32>) {
     assert_eq!(scratches_of(kind, pid), Vec::<String>::new());
     assert_eq!(scratches_of(kind, next), Vec::<String>::new());
 }
+
+/// A PostgreSQL role that may not create databases gets a scratch schema in
+/// its own database instead; the whole SQL-model workflow works and the schema
+/// is gone afterwards.
+#[test]
+fn postgres_without_createdb_uses_a_scratch_schema() {
+    let role = "retort_it_nocreatedb";
+    let p = Project::new_sql(
+        DialectKind::Postgres,
+        "CREATE TABLE users (id integer PRIMARY KEY, name varchar(40) NOT NULL);\n\
+         CREATE INDEX ix_users_name ON users (name);\n",
+    );
+    let setup =
+        p.db.query(&format!("SELECT 1 FROM pg_roles WHERE rolname = '{role}'"));
+    if setup.is_empty() {
+        // Another test run may create it at the same moment: tolerate that.
+        let _ =
+            std::panic::catch_unwind(|| p.db.exec(&format!("CREATE ROLE {role} LOGIN NOCREATEDB")));
+    }
+    let db_name = p.db.url.rsplit('/').next().expect("db name").to_string();
+    p.db.exec(&format!("ALTER DATABASE \"{db_name}\" OWNER TO {role}"));
+    p.db.exec(&format!("ALTER SCHEMA public OWNER TO {role}"));
+    let url =
+        p.db.url
+            .replacen("postgres://postgres@", &format!("postgres://{role}@"), 1);
+    assert_ne!(
+        url, p.db.url,
+        "the test database URL names the postgres user"
+    );
+    p.write(
+        "retort.toml",
+        &format!("[database]\nurl = \"{url}\"\n\n[models]\nsql = [\"schema.sql\"]\n"),
+    );
+    p.retort(&["revision", "--autogenerate", "-m", "init"])
+        .expect_code(0);
+    p.retort(&["upgrade", "head"]).expect_code(0);
+    p.retort(&["check"]).expect_code(0);
+    p.retort(&["verify"]).expect_code(0);
+    let left =
+        p.db.query("SELECT nspname::text FROM pg_namespace WHERE nspname LIKE 'retort_scratch%'");
+    assert!(left.is_empty(), "scratch schemas left: {left:?}");
+}
+
+/// `[database] dev_url` is where scratch databases are made.
+#[test]
+fn dev_url_is_where_scratches_are_made() {
+    let p = Project::new_sql(
+        DialectKind::Postgres,
+        "CREATE TABLE users (id integer PRIMARY KEY);\n",
+    );
+    let toml = format!(
+        "[database]\nurl = \"{}\"\ndev_url = \"postgres://postgres@127.0.0.1:1/nowhere\"\n\n[models]\nsql = [\"schema.sql\"]\n",
+        p.db.url
+    );
+    p.write("retort.toml", &toml);
+    let r = p.retort(&["check"]).expect_code(2);
+    assert!(r.stderr.contains("127.0.0.1:1"), "{}", r.stderr);
+    p.write(
+        "retort.toml",
+        &toml.replace("postgres://postgres@127.0.0.1:1/nowhere", "sqlite://dev.db"),
+    );
+    let r = p.retort(&["check"]).expect_code(2);
+    assert!(
+        r.stderr.contains("is not of the same dialect"),
+        "{}",
+        r.stderr
+    );
+    p.write(
+        "retort.toml",
+        &toml.replace(
+            "postgres://postgres@127.0.0.1:1/nowhere",
+            &crate::harness::server_url(DialectKind::Postgres),
+        ),
+    );
+    p.retort(&["check"]).expect_code(1);
+}
