@@ -29,30 +29,36 @@ pub const Q_DEFAULT_SCHEMA: &str = "SELECT current_schema()::text";
 
 /// Tables with their comments.
 pub const Q_TABLES: &str = "\
-SELECT c.oid::int8, n.nspname::text, c.relname::text, obj_description(c.oid, 'pg_class')
+SELECT c.oid::int8, n.nspname::text, c.relname::text, ds.description
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_catalog.pg_description ds
+       ON ds.objoid = c.oid AND ds.classoid = 'pg_catalog.pg_class'::regclass AND ds.objsubid = 0
 WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND n.nspname = ANY($1)
 ORDER BY n.nspname, c.relname";
 
 /// Columns: type, nullability, default, identity, owned sequence (serial), comment, enum values.
 pub const Q_COLUMNS: &str = "\
 SELECT a.attrelid::int8, a.attname::text, format_type(a.atttypid, a.atttypmod), a.attnotnull,
-       pg_get_expr(d.adbin, d.adrelid), a.attidentity::text, col_description(a.attrelid, a.attnum),
+       pg_get_expr(d.adbin, d.adrelid), a.attidentity::text, ds.description,
        t.typtype::text, tn.nspname::text, t.typname::text,
        CASE WHEN t.typtype = 'e' THEN ARRAY(SELECT e.enumlabel::text FROM pg_catalog.pg_enum e
                                             WHERE e.enumtypid = t.oid ORDER BY e.enumsortorder)
             ELSE ARRAY[]::text[] END,
-       EXISTS (SELECT 1 FROM pg_catalog.pg_depend dep
-               JOIN pg_catalog.pg_class s ON s.oid = dep.objid AND s.relkind = 'S'
-               WHERE dep.classid = 'pg_catalog.pg_class'::regclass AND dep.refobjid = a.attrelid
-                 AND dep.refobjsubid = a.attnum AND dep.deptype = 'a')
+       CASE WHEN d.adbin IS NULL THEN false
+            ELSE EXISTS (SELECT 1 FROM pg_catalog.pg_depend dep
+                         JOIN pg_catalog.pg_class s ON s.oid = dep.objid AND s.relkind = 'S'
+                         WHERE dep.refclassid = 'pg_catalog.pg_class'::regclass AND dep.refobjid = a.attrelid
+                           AND dep.refobjsubid = a.attnum AND dep.classid = 'pg_catalog.pg_class'::regclass
+                           AND dep.deptype = 'a') END
 FROM pg_catalog.pg_attribute a
 JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
 JOIN pg_catalog.pg_namespace tn ON tn.oid = t.typnamespace
 LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+LEFT JOIN pg_catalog.pg_description ds
+       ON ds.objoid = a.attrelid AND ds.classoid = 'pg_catalog.pg_class'::regclass AND ds.objsubid = a.attnum
 WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND n.nspname = ANY($1)
   AND a.attnum > 0 AND NOT a.attisdropped
 ORDER BY a.attrelid, a.attnum";
