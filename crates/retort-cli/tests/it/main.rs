@@ -22,6 +22,7 @@ macro_rules! dialect_tests {
     };
 }
 
+mod apply;
 mod bad_input;
 mod erd;
 mod property;
