@@ -22,6 +22,7 @@ macro_rules! dialect_tests {
     };
 }
 
+mod adopt;
 mod apply;
 mod bad_input;
 mod erd;
