@@ -54,6 +54,16 @@ pub enum SqlModelError {
         /// The statement (shortened).
         sql: String,
     },
+    /// A statement that would reach outside the scratch database (`USE`, `CREATE DATABASE`).
+    #[error("{}:{line}: {message}", path.display())]
+    Refused {
+        /// The file.
+        path: PathBuf,
+        /// The statement's first line.
+        line: usize,
+        /// Why.
+        message: String,
+    },
     /// The scratch database could not be created, read or dropped.
     #[error("scratch database: {0}")]
     Db(#[from] DbError),
@@ -73,25 +83,62 @@ pub struct SqlModels {
 /// `base_url` (the live database or a `dev_url`) and introspect it in `scope`
 /// (its `schemas` are completed with those the files create, on PostgreSQL).
 /// The scratch database is always dropped.
+///
+/// On PostgreSQL the files run in one transaction that is rolled back after the
+/// schema is read, so nothing they do outlives the load (this matters for the
+/// scratch-schema fallback, which shares a database), and session settings they
+/// make (a `pg_dump` file empties `search_path`) are reset before reading. On the
+/// other dialects the schema is read on a fresh connection.
 pub async fn load(
     files: &[PathBuf],
     base_url: &str,
     scope: &Scope,
 ) -> Result<SqlModels, SqlModelError> {
+    let kind = DialectKind::from_url(base_url);
     let mut sources = Vec::with_capacity(files.len());
     for path in files {
         let text = std::fs::read_to_string(path).map_err(|source| SqlModelError::Read {
             path: path.clone(),
             source,
         })?;
-        sources.push((path.clone(), text));
+        let statements =
+            retort_migrate::split_statements(&text, 1).map_err(|e| SqlModelError::Split {
+                path: path.clone(),
+                line: e.line,
+                message: format!("unterminated {}", e.what),
+            })?;
+        for st in &statements {
+            if let Some(why) = refused(&st.sql, kind) {
+                return Err(SqlModelError::Refused {
+                    path: path.clone(),
+                    line: st.line,
+                    message: why,
+                });
+            }
+        }
+        sources.push((path.clone(), statements));
     }
     let scratch = Scratch::create(base_url).await?;
     let result = async {
         let mut driver = scratch.connect().await?;
-        let out = load_into(driver.as_mut(), &sources, scope).await;
-        drop(driver);
-        out
+        if driver.dialect().kind() == DialectKind::Postgres {
+            driver.execute("BEGIN").await?;
+            let before = schemas(driver.as_mut()).await?;
+            let ignored = execute(driver.as_mut(), &sources).await?;
+            driver.execute("RESET ALL").await?;
+            let schema = read(driver.as_mut(), scope, &before).await;
+            let _ = driver.execute("ROLLBACK").await;
+            Ok::<_, SqlModelError>(SqlModels {
+                schema: schema?,
+                ignored,
+            })
+        } else {
+            let ignored = execute(driver.as_mut(), &sources).await?;
+            drop(driver);
+            let mut fresh = scratch.connect().await?;
+            let schema = read(fresh.as_mut(), scope, &[]).await?;
+            Ok(SqlModels { schema, ignored })
+        }
     }
     .await;
     let dropped = scratch.drop().await;
@@ -100,21 +147,13 @@ pub async fn load(
     Ok(models)
 }
 
-/// Execute `sources` (file, text) on an empty database and introspect it.
-pub async fn load_into(
+/// Run every statement, in order; the first failure names its file and line.
+async fn execute(
     driver: &mut dyn Driver,
-    sources: &[(PathBuf, String)],
-    scope: &Scope,
-) -> Result<SqlModels, SqlModelError> {
+    sources: &[(PathBuf, Vec<retort_migrate::SplitStatement>)],
+) -> Result<Vec<String>, SqlModelError> {
     let mut ignored = Vec::new();
-    let before = schemas(driver).await?;
-    for (path, text) in sources {
-        let statements =
-            retort_migrate::split_statements(text, 1).map_err(|e| SqlModelError::Split {
-                path: path.clone(),
-                line: e.line,
-                message: format!("unterminated {}", e.what),
-            })?;
+    for (path, statements) in sources {
         for st in statements {
             if let Some(what) = unmanaged(&st.sql) {
                 ignored.push(format!("{}:{}: {what}", path.display(), st.line));
@@ -124,7 +163,15 @@ pub async fn load_into(
             }
         }
     }
-    // The schemas the files created are in scope too.
+    Ok(ignored)
+}
+
+/// Introspect, with the schemas created since `before` in scope too.
+async fn read(
+    driver: &mut dyn Driver,
+    scope: &Scope,
+    before: &[String],
+) -> Result<Schema, SqlModelError> {
     let mut scope = scope.clone();
     for name in schemas(driver).await? {
         if !before.contains(&name) && !scope.schemas.contains(&name) {
@@ -132,8 +179,27 @@ pub async fn load_into(
         }
     }
     scope.schemas.sort();
-    let schema = driver.introspect(&scope).await?;
-    Ok(SqlModels { schema, ignored })
+    Ok(driver.introspect(&scope).await?)
+}
+
+/// Statements that would reach outside the scratch database.
+fn refused(sql: &str, kind: Option<DialectKind>) -> Option<String> {
+    let words: Vec<String> = sql
+        .split_whitespace()
+        .take(2)
+        .map(|w| w.to_ascii_uppercase())
+        .collect();
+    let w = |i: usize| words.get(i).map(String::as_str).unwrap_or("");
+    let mysql = kind == Some(DialectKind::Mysql);
+    let what = match (w(0), w(1)) {
+        ("USE", _) => "USE",
+        ("CREATE" | "DROP" | "ALTER", "DATABASE") => "a DATABASE statement",
+        ("CREATE" | "DROP" | "ALTER", "SCHEMA") if mysql => "a SCHEMA (database) statement",
+        _ => return None,
+    };
+    Some(format!(
+        "{what} is not allowed in SQL models: they describe the objects of one database, and run on a scratch database of their own"
+    ))
 }
 
 /// The PostgreSQL schemas of the database (none elsewhere).
@@ -203,6 +269,16 @@ fn unmanaged(sql: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn statements_outside_the_database_are_refused() {
+        let my = Some(DialectKind::Mysql);
+        assert!(refused("USE live", my).is_some());
+        assert!(refused("create database x", None).is_some());
+        assert!(refused("CREATE SCHEMA x", my).is_some());
+        assert!(refused("CREATE SCHEMA x", Some(DialectKind::Postgres)).is_none());
+        assert!(refused("CREATE TABLE used (id int)", my).is_none());
+    }
 
     #[test]
     fn unmanaged_objects_are_named() {
