@@ -118,6 +118,11 @@ pub enum Command {
     Check,
     /// Print the SQL that would bring the database to the models; writes nothing.
     Diff,
+    /// The safety findings of revisions (default: those not applied yet), with live figures.
+    Lint {
+        /// Revisions to lint (ids or prefixes).
+        revs: Vec<String>,
+    },
     /// Show the revision graph (--format mermaid, the default, or dot).
     Graph,
     /// On a scratch database: one head; upgrade base to head; models match; every downgrade undoes its upgrade.

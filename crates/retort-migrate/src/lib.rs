@@ -14,6 +14,7 @@ pub mod dir;
 pub mod error;
 pub mod file;
 pub mod graph;
+pub mod lint;
 mod lex;
 pub mod runner;
 pub mod split;

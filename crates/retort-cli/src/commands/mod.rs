@@ -4,6 +4,7 @@ mod check;
 mod erd;
 mod info;
 mod init;
+mod lint;
 mod revision;
 mod run;
 mod verify;
@@ -29,6 +30,7 @@ pub async fn run(ctx: &mut Ctx, command: Command) -> Result<(), CliError> {
         Command::Graph => info::graph(ctx),
         Command::Check => check::check(ctx).await,
         Command::Diff => check::diff(ctx).await,
+        Command::Lint { revs } => lint::lint(ctx, &revs).await,
         Command::Verify => verify::verify(ctx).await,
         Command::Erd => erd::erd(ctx),
     }

@@ -25,6 +25,7 @@ macro_rules! dialect_tests {
 mod adopt;
 mod apply;
 mod bad_input;
+mod lint;
 mod erd;
 mod property;
 mod scratch;
