@@ -345,27 +345,26 @@ pub fn risks(sql: &str) -> Vec<Risk> {
         if let Some(on) = toks
             .iter()
             .position(|t| matches!(t, Token::Word(x) if x == "on"))
+            && let Some((table, mut after)) = name_at(&toks, on + 1)
         {
-            if let Some((table, mut after)) = name_at(&toks, on + 1) {
-                if w(after, "using") {
-                    after += 2;
-                }
-                if let Some((columns, _)) = columns_at(&toks, after) {
-                    out.push(Risk::Unique { table, columns });
-                }
+            if w(after, "using") {
+                after += 2;
+            }
+            if let Some((columns, _)) = columns_at(&toks, after) {
+                out.push(Risk::Unique { table, columns });
             }
         }
-    } else if w(0, "insert") && w(1, "into") {
-        if let Some((t, _)) = name_at(&toks, 2) {
-            if let Some(orig) = t.name.strip_prefix("_retort_new_") {
-                out.push(Risk::Rebuild {
-                    table: QualifiedName {
-                        schema: t.schema,
-                        name: orig.to_string(),
-                    },
-                });
-            }
-        }
+    } else if w(0, "insert")
+        && w(1, "into")
+        && let Some((t, _)) = name_at(&toks, 2)
+        && let Some(orig) = t.name.strip_prefix("_retort_new_")
+    {
+        out.push(Risk::Rebuild {
+            table: QualifiedName {
+                schema: t.schema,
+                name: orig.to_string(),
+            },
+        });
     }
     out
 }
