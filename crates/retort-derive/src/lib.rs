@@ -15,6 +15,8 @@ use quote::quote;
 use retort_model_syntax::{ModelError, parse_db_enum, parse_model};
 use syn::Item;
 
+mod embed;
+
 /// Derive `retort::Model` for a struct: its table, from `#[model(...)]` attributes.
 #[proc_macro_derive(Model, attributes(model))]
 pub fn derive_model(input: TokenStream) -> TokenStream {
@@ -25,6 +27,17 @@ pub fn derive_model(input: TokenStream) -> TokenStream {
 #[proc_macro_derive(DbEnum, attributes(model))]
 pub fn derive_db_enum(input: TokenStream) -> TokenStream {
     expand_db_enum(input.into()).into()
+}
+
+/// Embed the revision files of a migrations folder in the binary:
+/// `retort::embed_migrations!("migrations")` is a `retort::EmbeddedMigrations`.
+///
+/// The folder is relative to the crate's `Cargo.toml` (`CARGO_MANIFEST_DIR`).
+/// A missing folder or a broken revision is a compile error naming it.
+#[proc_macro]
+pub fn embed_migrations(input: TokenStream) -> TokenStream {
+    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR").map(std::path::PathBuf::from);
+    embed::expand(input.into(), manifest_dir.as_deref()).into()
 }
 
 fn errors(errors: &[ModelError]) -> proc_macro2::TokenStream {

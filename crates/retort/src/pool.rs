@@ -1,0 +1,80 @@
+//! [`Connectable`]: what the library functions accept as a database: the sqlx
+//! pool the application already has, or a URL.
+//!
+//! Each call takes **one** connection from the pool for its whole duration (so
+//! a migration's transaction and lock stay on one session) and gives it back
+//! when it returns.
+
+use std::future::Future;
+
+use retort_dialect::Driver;
+
+use crate::error::Error;
+
+/// Something retort can get one live connection from: `sqlx::PgPool`,
+/// `sqlx::MySqlPool`, `sqlx::SqlitePool`, or a database URL (`str`), which is
+/// opened with [`connect`](crate::connect) and closed afterwards.
+pub trait Connectable: Sync {
+    /// One connection, as retort's [`Driver`]. `context` says what the
+    /// connection is for, in errors.
+    fn driver(&self, context: &str) -> impl Future<Output = Result<Box<dyn Driver>, Error>> + Send;
+}
+
+fn pool_error(context: &str, dialect: &'static str) -> impl FnOnce(sqlx::Error) -> Error {
+    let context = context.to_string();
+    move |source| Error::Pool {
+        context,
+        dialect,
+        source,
+    }
+}
+
+impl Connectable for sqlx::PgPool {
+    async fn driver(&self, context: &str) -> Result<Box<dyn Driver>, Error> {
+        let conn = self
+            .acquire()
+            .await
+            .map_err(pool_error(context, "postgres"))?;
+        Ok(Box::new(
+            retort_postgres::PostgresDriver::from_pool_connection(conn),
+        ))
+    }
+}
+
+impl Connectable for sqlx::MySqlPool {
+    async fn driver(&self, context: &str) -> Result<Box<dyn Driver>, Error> {
+        let conn = self.acquire().await.map_err(pool_error(context, "mysql"))?;
+        let driver = retort_mysql::MysqlDriver::from_pool_connection(conn)
+            .await
+            .map_err(|e| Error::db(context, e))?;
+        Ok(Box::new(driver))
+    }
+}
+
+impl Connectable for sqlx::SqlitePool {
+    async fn driver(&self, context: &str) -> Result<Box<dyn Driver>, Error> {
+        let conn = self
+            .acquire()
+            .await
+            .map_err(pool_error(context, "sqlite"))?;
+        Ok(Box::new(retort_sqlite::SqliteDriver::from_pool_connection(
+            conn,
+        )))
+    }
+}
+
+/// A database URL (`sqlite://app.db`, `postgres://...`, `mysql://...`): a
+/// connection of its own, closed when the call returns.
+impl Connectable for str {
+    async fn driver(&self, context: &str) -> Result<Box<dyn Driver>, Error> {
+        crate::connect(self)
+            .await
+            .map_err(|e| Error::db(context, e))
+    }
+}
+
+impl Connectable for String {
+    async fn driver(&self, context: &str) -> Result<Box<dyn Driver>, Error> {
+        self.as_str().driver(context).await
+    }
+}
