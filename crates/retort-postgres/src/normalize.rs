@@ -8,8 +8,9 @@
 //!   `DEFAULT NULL` is no default; empty comments are no comment;
 //! * an index part whose expression is a bare column becomes a column part;
 //!   the `btree` method is the default (`None`);
-//! * `named` is recomputed from the name: an item whose name is the one the naming
-//!   convention gives is unnamed, any other name is the user's;
+//! * `named` stays as the model says; introspection always reports `false` (the
+//!   catalog does not say who chose a name), so live items are matched by what they
+//!   do and items the model names are matched by name too (see `retort_schema::diff`);
 //! * the schema `public` is the default schema (`None`); models should not name the
 //!   connection's default schema if it is not `public`;
 //! * every enum type used by a column is listed in `enums` (once);
@@ -21,7 +22,7 @@ use std::collections::BTreeMap;
 use retort_dialect::NormalizeError;
 use retort_schema::{
     Check, ColumnType, EnumType, ForeignKey, Index, IndexPart, QualifiedName, Schema, Table,
-    UniqueConstraint, naming,
+    UniqueConstraint,
 };
 
 use crate::{MAX_IDENT_LEN, expr, types};
@@ -173,7 +174,6 @@ pub fn normalize_comment(c: Option<&str>) -> Option<String> {
 /// Normalize and sort the constraints and indexes of a table whose columns are
 /// already normal. Shared by model normalization and introspection.
 pub fn normalize_table_parts(t: &mut Table) {
-    let table = t.name.clone();
     if let Some(pk) = &mut t.primary_key {
         pk.name = None;
         for col in &pk.columns {
@@ -182,19 +182,14 @@ pub fn normalize_table_parts(t: &mut Table) {
             }
         }
     }
-    for u in &mut t.uniques {
-        u.named = u.name != naming::unique(&table, &u.columns);
-    }
     for i in &mut t.indexes {
-        normalize_index(&table, i);
+        normalize_index(i);
     }
     for f in &mut t.foreign_keys {
         f.ref_table.schema = schema_name(&f.ref_table.schema);
-        f.named = f.name != naming::foreign_key(&table, &f.columns, &f.ref_table.name);
     }
     for c in &mut t.checks {
         c.expr = expr::normalize(&c.expr);
-        c.named = !is_conventional_check_name(&table, &c.name);
     }
     t.comment = normalize_comment(t.comment.as_deref());
     t.uniques.sort_by(|a, b| a.name.cmp(&b.name));
@@ -203,7 +198,7 @@ pub fn normalize_table_parts(t: &mut Table) {
     t.checks.sort_by(|a, b| a.name.cmp(&b.name));
 }
 
-fn normalize_index(table: &str, i: &mut Index) {
+fn normalize_index(i: &mut Index) {
     for p in &mut i.parts {
         if let IndexPart::Expression(e) = p {
             let n = expr::normalize(e);
@@ -227,7 +222,6 @@ fn normalize_index(table: &str, i: &mut Index) {
         .as_deref()
         .map(str::to_ascii_lowercase)
         .filter(|m| m != "btree" && !m.is_empty());
-    i.named = i.name != naming::index(table, &i.parts);
 }
 
 fn is_value_keyword(w: &str) -> bool {
@@ -241,19 +235,6 @@ fn is_value_keyword(w: &str) -> bool {
             | "current_time"
             | "localtimestamp"
     )
-}
-
-/// `ck_<table>_<8 hex digits>`, possibly cut by [`naming::fit`].
-fn is_conventional_check_name(table: &str, name: &str) -> bool {
-    let hex8 = |s: &str| s.len() == 8 && s.chars().all(|c| c.is_ascii_hexdigit());
-    if let Some(rest) = name.strip_prefix(&format!("ck_{table}_")) {
-        return hex8(rest);
-    }
-    // a cut name: `<prefix>_<hash>`, 63 bytes, and the prefix starts the long name
-    name.len() == naming::MAX_NAME_LEN
-        && name
-            .rsplit_once('_')
-            .is_some_and(|(prefix, h)| hex8(h) && format!("ck_{table}_").starts_with(prefix))
 }
 
 /// Helpers to build normalized parts from catalog data (used by introspection).
@@ -302,24 +283,5 @@ pub(crate) fn foreign_key(
         on_delete: retort_schema::FkAction::parse(on_delete).unwrap_or_default(),
         on_update: retort_schema::FkAction::parse(on_update).unwrap_or_default(),
         deferrable,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn conventional_check_names() {
-        assert!(is_conventional_check_name(
-            "users",
-            &naming::check("users", "age > 0")
-        ));
-        assert!(!is_conventional_check_name("users", "age_positive"));
-        let long = "t".repeat(70);
-        assert!(is_conventional_check_name(
-            &long,
-            &naming::check(&long, "x")
-        ));
     }
 }

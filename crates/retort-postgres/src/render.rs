@@ -51,7 +51,7 @@ pub fn render(changes: &[Change]) -> Vec<Statement> {
     let mut add_fks = Vec::new();
     let mut drop_enums = Vec::new();
 
-    for change in changes {
+    for (i, change) in changes.iter().enumerate() {
         match change {
             Change::CreateEnum { enum_type } => create_enums.push(create_enum(enum_type)),
             Change::DropEnum { enum_type } => drop_enums.push(Statement::new(format!(
@@ -76,6 +76,9 @@ pub fn render(changes: &[Change]) -> Vec<Statement> {
             }
             Change::RenameTable { from, to } => renames.extend(rename_table(from, to)),
             Change::AlterTable(d) => {
+                // Renames run first: a change listed before a rename (as in a
+                // reversed plan) must use the name the table has after it.
+                let d = &after_renames(d, &changes[i + 1..]);
                 let name = d.to.qualified_name();
                 for c in &d.changes {
                     match c {
@@ -103,6 +106,40 @@ pub fn render(changes: &[Change]) -> Vec<Statement> {
         drop_enums,
     ]
     .concat()
+}
+
+/// Follow the renames of `later` changes, in order.
+fn renamed(name: &QualifiedName, later: &[Change]) -> QualifiedName {
+    let mut name = name.clone();
+    for c in later {
+        if let Change::RenameTable { from, to } = c
+            && *from == name
+        {
+            name = to.clone();
+        }
+    }
+    name
+}
+
+/// The table diff with its table and the tables its new foreign keys reference
+/// under the names they have once the `later` renames ran.
+fn after_renames(d: &TableDiff, later: &[Change]) -> TableDiff {
+    if !later
+        .iter()
+        .any(|c| matches!(c, Change::RenameTable { .. }))
+    {
+        return d.clone();
+    }
+    let mut d = d.clone();
+    let name = renamed(&d.to.qualified_name(), later);
+    d.to.schema = name.schema;
+    d.to.name = name.name;
+    for c in &mut d.changes {
+        if let TableChange::AddForeignKey { foreign_key } = c {
+            foreign_key.ref_table = renamed(&foreign_key.ref_table, later);
+        }
+    }
+    d
 }
 
 fn qname(n: &QualifiedName) -> String {

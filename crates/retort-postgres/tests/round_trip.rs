@@ -75,5 +75,8 @@ async fn tables_made_by_hand_read_as_expected() {
         retort_schema::ColumnType::Custom { sql: "json".into() }
     );
     assert_eq!(t.checks[0].expr, "n > 0 and n < 10");
-    assert!(t.checks[0].named);
+    assert!(
+        !t.checks[0].named,
+        "the catalog does not say who chose a name"
+    );
 }

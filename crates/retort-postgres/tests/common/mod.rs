@@ -155,11 +155,16 @@ pub fn create_all(schema: &Schema) -> Vec<Change> {
     out
 }
 
-/// A schema without the model-only hints, for comparisons.
+/// A schema without the model-only hints (renames, backfills, `named`), for comparisons.
 pub fn without_hints(schema: &Schema) -> Schema {
     let mut s = schema.clone();
     for t in &mut s.tables {
         t.renamed_from = None;
+        // `named` is the model's say; introspection always reports false
+        t.uniques.iter_mut().for_each(|x| x.named = false);
+        t.indexes.iter_mut().for_each(|x| x.named = false);
+        t.foreign_keys.iter_mut().for_each(|x| x.named = false);
+        t.checks.iter_mut().for_each(|x| x.named = false);
         for c in &mut t.columns {
             c.renamed_from = None;
             c.backfill = None;
@@ -193,6 +198,24 @@ pub fn columns_by_name(schema: &Schema) -> Schema {
     let mut s = schema.clone();
     for t in &mut s.tables {
         t.columns.sort_by(|a, b| a.name.cmp(&b.name));
+    }
+    s
+}
+
+/// The schema with constraint and index names blanked: after a table rename,
+/// PostgreSQL keeps the names made for the old table name, and the diff (which
+/// matches unnamed items by what they do) rightly ignores them.
+pub fn without_constraint_names(schema: &Schema) -> Schema {
+    let mut s = columns_by_name(schema);
+    for t in &mut s.tables {
+        t.uniques.iter_mut().for_each(|x| x.name.clear());
+        t.indexes.iter_mut().for_each(|x| x.name.clear());
+        t.foreign_keys.iter_mut().for_each(|x| x.name.clear());
+        t.checks.iter_mut().for_each(|x| x.name.clear());
+        t.uniques.sort_by(|a, b| a.columns.cmp(&b.columns));
+        t.indexes.sort_by_key(|i| format!("{:?}", i.parts));
+        t.foreign_keys.sort_by(|a, b| a.columns.cmp(&b.columns));
+        t.checks.sort_by(|a, b| a.expr.cmp(&b.expr));
     }
     s
 }
