@@ -101,12 +101,18 @@ pub async fn load(
             path: path.clone(),
             source,
         })?;
-        let statements =
+        let text = if kind == Some(DialectKind::Mysql) {
+            unwrap_executable_comments(&text)
+        } else {
+            text
+        };
+        let mut statements =
             retort_migrate::split_statements(&text, 1).map_err(|e| SqlModelError::Split {
                 path: path.clone(),
                 line: e.line,
                 message: format!("unterminated {}", e.what),
             })?;
+        statements.retain(|st| !st.sql.trim().is_empty());
         for st in &statements {
             if let Some(why) = refused(&st.sql, kind) {
                 return Err(SqlModelError::Refused {
@@ -180,6 +186,37 @@ async fn read(
     }
     scope.schemas.sort();
     Ok(driver.introspect(&scope).await?)
+}
+
+/// MySQL's executable comments (`/*!40101 SET NAMES utf8 */`, MariaDB's
+/// `/*M!100100 ... */`), as `mysqldump` writes them, turned into their content so
+/// that they run; line breaks are kept, so lines stay right.
+fn unwrap_executable_comments(src: &str) -> String {
+    let mut out = String::with_capacity(src.len());
+    let mut rest = src;
+    while let Some(i) = [rest.find("/*!"), rest.find("/*M!")]
+        .into_iter()
+        .flatten()
+        .min()
+    {
+        let (before, from) = rest.split_at(i);
+        out.push_str(before);
+        let body = from
+            .strip_prefix("/*M!")
+            .or_else(|| from.strip_prefix("/*!"))
+            .unwrap_or(from);
+        let Some(end) = body.find("*/") else {
+            out.push_str(from);
+            return out;
+        };
+        let inner = body[..end].trim_start_matches(|c: char| c.is_ascii_digit());
+        out.push(' ');
+        out.push_str(inner);
+        out.push(' ');
+        rest = &body[end + 2..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Statements that would reach outside the scratch database.
@@ -278,6 +315,16 @@ mod tests {
         assert!(refused("CREATE SCHEMA x", my).is_some());
         assert!(refused("CREATE SCHEMA x", Some(DialectKind::Postgres)).is_none());
         assert!(refused("CREATE TABLE used (id int)", my).is_none());
+    }
+
+    #[test]
+    fn mysql_executable_comments_run() {
+        assert_eq!(
+            unwrap_executable_comments(
+                "/*!40101 SET NAMES utf8 */;\n/* plain */ x /*M!100100 y\nz */;"
+            ),
+            "  SET NAMES utf8  ;\n/* plain */ x   y\nz  ;"
+        );
     }
 
     #[test]

@@ -263,10 +263,21 @@ async fn one_step_back(
     Ok(None)
 }
 
+/// The outcome of [`verify_revision`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RevisionCheck {
+    /// The upgrade gives the models and the downgrade gives the start again.
+    Passed,
+    /// The revision does not round-trip: what went wrong, one line each.
+    Failed(Vec<String>),
+    /// The live schema could not be copied faithfully to a scratch database, so
+    /// nothing can be concluded about the revision: why.
+    NotVerified(String),
+}
+
 /// Self-verification of a new revision: on a scratch database brought to `live`
 /// (the introspected live schema), apply `upgrade` and compare with `desired` (the
 /// normalized models), then apply `downgrade` and compare with the start.
-/// Returns the problems found, empty when the revision round-trips.
 pub async fn verify_revision(
     base_url: &str,
     live: &Schema,
@@ -274,7 +285,7 @@ pub async fn verify_revision(
     scope: &Scope,
     upgrade: &[Statement],
     downgrade: &[Statement],
-) -> Result<Vec<String>, DbError> {
+) -> Result<RevisionCheck, DbError> {
     let scratch = Scratch::create(base_url).await?;
     let result = async {
         let mut driver = scratch.connect().await?;
@@ -282,9 +293,9 @@ pub async fn verify_revision(
     }
     .await;
     let dropped = scratch.drop().await;
-    let problems = result?;
+    let outcome = result?;
     dropped?;
-    Ok(problems)
+    Ok(outcome)
 }
 
 /// [`verify_revision`] on a database the caller provides (it must be empty).
@@ -295,24 +306,31 @@ pub async fn verify_revision_on(
     scope: &Scope,
     upgrade: &[Statement],
     downgrade: &[Statement],
-) -> Result<Vec<String>, DbError> {
+) -> Result<RevisionCheck, DbError> {
     prepare_schemas(driver, scope, live).await?;
     let create = diff(&Schema::default(), live, &DiffOptions::default());
     let setup = driver.dialect().render(&create.changes);
     if let Err(e) = apply(driver, &setup).await {
-        return Ok(vec![format!(
-            "the live schema could not be copied to a scratch database, so the revision was not verified: {}",
+        return Ok(RevisionCheck::NotVerified(format!(
+            "the live schema could not be copied to a scratch database: {}",
             db_message(&e)
-        )]);
+        )));
     }
     let start = driver.introspect(scope).await?;
+    let copy = diff(live, &start, &DiffOptions::default());
+    if !copy.is_empty() {
+        return Ok(RevisionCheck::NotVerified(format!(
+            "the copy of the live schema on a scratch database differs from it: {}",
+            describe_all(&copy.changes)
+        )));
+    }
     let mut problems = Vec::new();
     if let Err(e) = apply(driver, upgrade).await {
         problems.push(format!(
             "the upgrade fails on a copy of the database: {}",
             db_message(&e)
         ));
-        return Ok(problems);
+        return Ok(RevisionCheck::Failed(problems));
     }
     let after = driver.introspect(scope).await?;
     let missing = diff(&after, desired, &DiffOptions::default());
@@ -327,7 +345,7 @@ pub async fn verify_revision_on(
             "the downgrade fails after the upgrade: {}",
             db_message(&e)
         ));
-        return Ok(problems);
+        return Ok(RevisionCheck::Failed(problems));
     }
     let undone = driver.introspect(scope).await?;
     let left = diff(&start, &undone, &DiffOptions::default());
@@ -337,7 +355,11 @@ pub async fn verify_revision_on(
             leftovers(&left.changes)
         ));
     }
-    Ok(problems)
+    Ok(if problems.is_empty() {
+        RevisionCheck::Passed
+    } else {
+        RevisionCheck::Failed(problems)
+    })
 }
 
 /// Create the non-default schemas the scope or a schema names (PostgreSQL).

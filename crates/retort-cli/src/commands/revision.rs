@@ -171,16 +171,25 @@ async fn self_verify(
     let desired = engine::desired_schema(driver.dialect(), models, scope).map_err(compare_error)?;
     let live = driver.introspect(scope).await?;
     retort::scratch::drop_scratches_on_signal();
-    let problems =
+    let outcome =
         retort::verify::verify_revision(&base, &live, &desired, scope, upgrade, downgrade).await?;
-    if problems.is_empty() {
-        if ctx.global.verbose {
-            eprintln!(
-                "verified on a scratch database: the upgrade gives the models and the downgrade undoes it"
-            );
+    let problems = match outcome {
+        retort::verify::RevisionCheck::Passed => {
+            if ctx.global.verbose {
+                eprintln!(
+                    "verified on a scratch database: the upgrade gives the models and the downgrade undoes it"
+                );
+            }
+            return Ok(());
         }
-        return Ok(());
-    }
+        retort::verify::RevisionCheck::NotVerified(why) => {
+            if !ctx.global.quiet {
+                eprintln!("warning: the revision was not verified: {why}");
+            }
+            return Ok(());
+        }
+        retort::verify::RevisionCheck::Failed(problems) => problems,
+    };
     let text = problems
         .iter()
         .map(|p| format!("  - {p}"))

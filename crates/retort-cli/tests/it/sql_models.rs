@@ -144,3 +144,53 @@ fn sql_model_errors_name_file_and_line(kind: DialectKind) {
         r.stderr
     );
 }
+
+/// The shape of a `pg_dump --schema-only` file: session settings, an emptied
+/// `search_path`, names qualified with `public`, constraints added by ALTER TABLE ONLY.
+#[test]
+fn pg_dump_style_schema() {
+    let dump = "--\n-- PostgreSQL database dump\n--\n\n\
+        SET statement_timeout = 0;\nSET client_encoding = 'UTF8';\n\
+        SELECT pg_catalog.set_config('search_path', '', false);\n\
+        SET default_table_access_method = heap;\n\n\
+        CREATE TYPE public.mood AS ENUM (\n    'happy',\n    'sad'\n);\n\n\
+        CREATE TABLE public.users (\n    id integer NOT NULL,\n    name character varying(40) NOT NULL,\n    mood public.mood\n);\n\n\
+        CREATE SEQUENCE public.users_id_seq AS integer START WITH 1 INCREMENT BY 1 NO MINVALUE NO MAXVALUE CACHE 1;\n\
+        ALTER SEQUENCE public.users_id_seq OWNED BY public.users.id;\n\
+        ALTER TABLE ONLY public.users ALTER COLUMN id SET DEFAULT nextval('public.users_id_seq'::regclass);\n\
+        ALTER TABLE ONLY public.users\n    ADD CONSTRAINT users_pkey PRIMARY KEY (id);\n\
+        CREATE INDEX users_name_idx ON public.users USING btree (name);\n\n\
+        -- PostgreSQL database dump complete\n";
+    let p = Project::new_sql(DialectKind::Postgres, dump);
+    p.retort(&["revision", "--autogenerate", "-m", "init"])
+        .expect_code(0);
+    p.retort(&["upgrade", "head"]).expect_code(0);
+    p.retort(&["check"]).expect_code(0);
+    p.retort(&["verify"]).expect_code(0);
+}
+
+/// The shape of a `mysqldump --no-data` file (executable comments turn foreign
+/// key checks off, so a table may reference one created later), and a refused `USE`.
+#[test]
+fn mysqldump_style_schema() {
+    let dump = "-- MySQL dump\n\
+        /*!40101 SET @OLD_CHARACTER_SET_CLIENT=@@CHARACTER_SET_CLIENT */;\n\
+        /*!40014 SET @OLD_FOREIGN_KEY_CHECKS=@@FOREIGN_KEY_CHECKS, FOREIGN_KEY_CHECKS=0 */;\n\
+        CREATE TABLE `posts` (\n  `id` int(11) NOT NULL,\n  `user_id` int(11) NOT NULL,\n  PRIMARY KEY (`id`),\n  CONSTRAINT `posts_user_fk` FOREIGN KEY (`user_id`) REFERENCES `users` (`id`)\n) ENGINE=InnoDB;\n\
+        DROP TABLE IF EXISTS `users`;\n\
+        CREATE TABLE `users` (\n  `id` int(11) NOT NULL AUTO_INCREMENT,\n  `name` varchar(40) NOT NULL,\n  PRIMARY KEY (`id`),\n  KEY `users_name_idx` (`name`)\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;\n\
+        /*!40014 SET FOREIGN_KEY_CHECKS=@OLD_FOREIGN_KEY_CHECKS */;\n";
+    let p = Project::new_sql(DialectKind::Mysql, dump);
+    p.retort(&["revision", "--autogenerate", "-m", "init"])
+        .expect_code(0);
+    p.retort(&["upgrade", "head"]).expect_code(0);
+    p.retort(&["check"]).expect_code(0);
+    p.write("schema.sql", &format!("USE mysql;\n{dump}"));
+    let r = p.retort(&["check"]).expect_code(2);
+    assert!(
+        r.stderr
+            .contains("schema.sql:1: USE is not allowed in SQL models"),
+        "{}",
+        r.stderr
+    );
+}
