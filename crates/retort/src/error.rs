@@ -13,12 +13,22 @@ use crate::engine::CompareError;
 #[non_exhaustive]
 pub enum Error {
     /// No connection could be taken from the application's pool.
-    #[error("{context}: cannot get a connection to the {dialect} database from the pool: {source}")]
+    #[error(
+        "{context}: cannot get a connection to the {dialect} database {target} from the pool ({open} open, {idle} idle): {source}{}",
+        pool_hint(.source)
+    )]
     Pool {
         /// What retort was doing.
         context: String,
         /// `sqlite`, `postgres` or `mysql`.
         dialect: &'static str,
+        /// Where the pool connects (`user@host:port/database`, or the SQLite
+        /// file), never with the password.
+        target: String,
+        /// Connections the pool had open.
+        open: u32,
+        /// Of which idle.
+        idle: usize,
         /// The pool's error.
         #[source]
         source: sqlx::Error,
@@ -70,6 +80,15 @@ pub enum Error {
         /// One line per refused change.
         reasons: Vec<String>,
     },
+}
+
+fn pool_hint(e: &sqlx::Error) -> &'static str {
+    match e {
+        sqlx::Error::PoolTimedOut => {
+            "\nhelp: no connection came within the pool's acquire_timeout: the server may be unreachable, or every connection is in use"
+        }
+        _ => "",
+    }
 }
 
 fn db_message(e: &DbError) -> String {

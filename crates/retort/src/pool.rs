@@ -20,21 +20,53 @@ pub trait Connectable: Sync {
     fn driver(&self, context: &str) -> impl Future<Output = Result<Box<dyn Driver>, Error>> + Send;
 }
 
-fn pool_error(context: &str, dialect: &'static str) -> impl FnOnce(sqlx::Error) -> Error {
+fn pool_error<DB: sqlx::Database>(
+    pool: &sqlx::Pool<DB>,
+    context: &str,
+    dialect: &'static str,
+    target: String,
+) -> impl FnOnce(sqlx::Error) -> Error {
     let context = context.to_string();
+    let (open, idle) = (pool.size(), pool.num_idle());
     move |source| Error::Pool {
         context,
         dialect,
+        target,
+        open,
+        idle,
         source,
     }
 }
 
+/// `user@host:port/database` (or the socket), for messages.
+fn server(
+    user: &str,
+    host: &str,
+    port: u16,
+    socket: Option<&std::path::Path>,
+    db: Option<&str>,
+) -> String {
+    let at = match socket {
+        Some(s) => s.display().to_string(),
+        None => format!("{host}:{port}"),
+    };
+    format!("{user}@{at}/{}", db.unwrap_or(""))
+}
+
 impl Connectable for sqlx::PgPool {
     async fn driver(&self, context: &str) -> Result<Box<dyn Driver>, Error> {
+        let o = self.connect_options();
+        let target = server(
+            o.get_username(),
+            o.get_host(),
+            o.get_port(),
+            o.get_socket().map(|p| p.as_path()),
+            o.get_database(),
+        );
         let conn = self
             .acquire()
             .await
-            .map_err(pool_error(context, "postgres"))?;
+            .map_err(pool_error(self, context, "postgres", target))?;
         Ok(Box::new(
             retort_postgres::PostgresDriver::from_pool_connection(conn),
         ))
@@ -43,7 +75,18 @@ impl Connectable for sqlx::PgPool {
 
 impl Connectable for sqlx::MySqlPool {
     async fn driver(&self, context: &str) -> Result<Box<dyn Driver>, Error> {
-        let conn = self.acquire().await.map_err(pool_error(context, "mysql"))?;
+        let o = self.connect_options();
+        let target = server(
+            o.get_username(),
+            o.get_host(),
+            o.get_port(),
+            o.get_socket().map(|p| p.as_path()),
+            o.get_database(),
+        );
+        let conn = self
+            .acquire()
+            .await
+            .map_err(pool_error(self, context, "mysql", target))?;
         let driver = retort_mysql::MysqlDriver::from_pool_connection(conn)
             .await
             .map_err(|e| Error::db(context, e))?;
@@ -53,10 +96,11 @@ impl Connectable for sqlx::MySqlPool {
 
 impl Connectable for sqlx::SqlitePool {
     async fn driver(&self, context: &str) -> Result<Box<dyn Driver>, Error> {
+        let target = self.connect_options().get_filename().display().to_string();
         let conn = self
             .acquire()
             .await
-            .map_err(pool_error(context, "sqlite"))?;
+            .map_err(pool_error(self, context, "sqlite", target))?;
         Ok(Box::new(retort_sqlite::SqliteDriver::from_pool_connection(
             conn,
         )))

@@ -250,7 +250,11 @@ async fn hand_changes_are_reported<P: Connectable + ?Sized>(pool: &P, db: &TestD
         "{:?}",
         report.findings
     );
+    let json = serde_json::to_value(&report).expect("a report serializes");
+    assert_eq!(json["differences"][0]["op"], "drop_column", "{json}");
+    assert_eq!(json["differences"][0]["column"], "nickname", "{json}");
     let text = report.to_string();
+    insta::assert_snapshot!(format!("hand_changes_{}", report.dialect), text);
     assert!(text.contains("2 difference(s)"), "{text}");
     assert!(text.contains("  - drop column authors.nickname"), "{text}");
 
@@ -322,6 +326,26 @@ async fn embedded_upgrade<P: Connectable + ?Sized>(pool: &P, migrations: &Embedd
         .await
         .expect("downgrade base");
     assert!(migrations.current(pool).await.expect("current").is_empty());
+}
+
+/// Several upgraders at once, on one pool: each revision runs exactly once.
+async fn concurrent_upgrades<P: Connectable + ?Sized>(pool: &P, migrations: &EmbeddedMigrations) {
+    let (a, b, c) = tokio::join!(
+        migrations.upgrade(pool, "head"),
+        migrations.upgrade(pool, "head"),
+        migrations.upgrade(pool, "head"),
+    );
+    let mut ran: Vec<String> = [a, b, c]
+        .into_iter()
+        .flat_map(|r| r.expect("upgrade").ran)
+        .map(|r| r.revision)
+        .collect();
+    ran.sort();
+    assert_eq!(ran, vec!["a1b2c3d4e5f6", "b2c3d4e5f6a7"]);
+    let drift = retort::check_schema_drift(pool, &models())
+        .await
+        .expect("check");
+    assert!(drift.is_clean(), "{drift}");
 }
 
 async fn sqlite_pool(db: &TestDb) -> sqlx::SqlitePool {
@@ -413,6 +437,31 @@ async fn mysql_embedded_upgrade() {
     db.drop().await;
 }
 
+#[tokio::test]
+async fn sqlite_concurrent_upgrades() {
+    let db = TestDb::create(Kind::Sqlite).await;
+    concurrent_upgrades(&sqlite_pool(&db).await, &SQLITE_MIGRATIONS).await;
+    db.drop().await;
+}
+
+#[tokio::test]
+async fn postgres_concurrent_upgrades() {
+    let db = TestDb::create(Kind::Postgres).await;
+    let pool = postgres_pool(&db).await;
+    concurrent_upgrades(&pool, &POSTGRES_MIGRATIONS).await;
+    pool.close().await;
+    db.drop().await;
+}
+
+#[tokio::test]
+async fn mysql_concurrent_upgrades() {
+    let db = TestDb::create(Kind::Mysql).await;
+    let pool = mysql_pool(&db).await;
+    concurrent_upgrades(&pool, &MYSQL_MIGRATIONS).await;
+    pool.close().await;
+    db.drop().await;
+}
+
 /// A URL works where a pool does.
 #[tokio::test]
 async fn a_url_works_like_a_pool() {
@@ -484,7 +533,13 @@ async fn errors_are_clear() {
         "{err:?}"
     );
     let message = err.to_string();
-    assert!(message.starts_with("checking the database schema against the models: cannot get a connection to the postgres database"), "{message}");
+    assert!(
+        message.starts_with(
+            "checking the database schema against the models: cannot get a connection to the postgres database postgres@127.0.0.1:1/nowhere from the pool"
+        ),
+        "{message}"
+    );
+    assert!(message.contains("help: "), "{message}");
 
     let err = retort::check_schema_drift("mysql://root@127.0.0.1:1/nowhere", &models())
         .await
