@@ -34,6 +34,15 @@ pub fn derive_db_enum(input: TokenStream) -> TokenStream {
 ///
 /// The folder is relative to the crate's `Cargo.toml` (`CARGO_MANIFEST_DIR`).
 /// A missing folder or a broken revision is a compile error naming it.
+/// Every `*.sql` file is embedded with `include_str!`, so editing one rebuilds
+/// the crate; for Cargo to notice files added or removed, add a `build.rs` with
+/// `println!("cargo:rerun-if-changed=migrations");`.
+///
+/// ```ignore
+/// static MIGRATIONS: retort::EmbeddedMigrations = retort::embed_migrations!("migrations");
+///
+/// MIGRATIONS.upgrade(&pool, "head").await?;
+/// ```
 #[proc_macro]
 pub fn embed_migrations(input: TokenStream) -> TokenStream {
     let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR").map(std::path::PathBuf::from);

@@ -14,6 +14,16 @@ use crate::error::Error;
 /// Something retort can get one live connection from: `sqlx::PgPool`,
 /// `sqlx::MySqlPool`, `sqlx::SqlitePool`, or a database URL (`str`), which is
 /// opened with [`connect`](crate::connect) and closed afterwards.
+///
+/// ```no_run
+/// # async fn run(meta: &retort::Metadata) -> Result<(), Box<dyn std::error::Error>> {
+/// // The application's pool: one of its connections is borrowed, then returned.
+/// let pool = sqlx::MySqlPool::connect("mysql://app@localhost/app").await?;
+/// retort::check_schema_drift(&pool, meta).await?;
+/// // Or a URL: a connection of its own.
+/// retort::check_schema_drift("sqlite://app.db", meta).await?;
+/// # Ok(()) }
+/// ```
 pub trait Connectable: Sync {
     /// One connection, as retort's [`Driver`]. `context` says what the
     /// connection is for, in errors.

@@ -462,6 +462,82 @@ async fn mysql_concurrent_upgrades() {
     db.drop().await;
 }
 
+/// Another version table, in the runner and in the drift check.
+#[tokio::test]
+async fn custom_version_table() {
+    let db = TestDb::create(Kind::Sqlite).await;
+    let pool = sqlite_pool(&db).await;
+    let options = retort::MigrateOptions {
+        version_table: "schema_versions".to_string(),
+        ..Default::default()
+    };
+    let report = SQLITE_MIGRATIONS
+        .upgrade_with(&pool, "head", &options)
+        .await
+        .expect("upgrade");
+    assert_eq!(report.ran.len(), 2);
+    let current = SQLITE_MIGRATIONS
+        .current_with(&pool, &options)
+        .await
+        .expect("current");
+    assert_eq!(current[0].revision, "b2c3d4e5f6a7");
+    // The default name does not know that table: it is drift.
+    let drift = retort::check_schema_drift(&pool, &models())
+        .await
+        .expect("check");
+    assert_eq!(
+        ops(&drift),
+        vec![("drop_table", Some("schema_versions"), None)],
+        "{drift}"
+    );
+    let drift = retort::check_schema_drift_with(
+        &pool,
+        &models(),
+        &retort::DriftOptions::default().version_table("schema_versions"),
+    )
+    .await
+    .expect("check");
+    assert!(drift.is_clean(), "{drift}");
+    db.drop().await;
+}
+
+/// `create_all` leaves tables the models do not have alone (the drift check
+/// still reports them, unless excluded).
+#[tokio::test]
+async fn create_all_keeps_other_tables() {
+    let db = TestDb::create(Kind::Postgres).await;
+    let pool = postgres_pool(&db).await;
+    db.execute("CREATE TABLE \"legacy\" (\"id\" integer PRIMARY KEY)")
+        .await;
+    db.execute("INSERT INTO \"legacy\" VALUES (1)").await;
+    let created = retort::create_all(&pool, &models())
+        .await
+        .expect("create_all");
+    assert_eq!(created.differences.len(), 2, "{created}");
+    assert!(created.findings.is_empty(), "{:?}", created.findings);
+    let drift = retort::check_schema_drift(&pool, &models())
+        .await
+        .expect("check");
+    assert_eq!(
+        ops(&drift),
+        vec![("drop_table", Some("legacy"), None)],
+        "{drift}"
+    );
+    assert!(
+        drift
+            .to_string()
+            .contains("drop table legacy: its 1 row(s) would be lost"),
+        "{drift}"
+    );
+    let options = retort::DriftOptions::default().exclude_tables(["legacy"]);
+    let drift = retort::check_schema_drift_with(&pool, &models(), &options)
+        .await
+        .expect("check");
+    assert!(drift.is_clean(), "{drift}");
+    pool.close().await;
+    db.drop().await;
+}
+
 /// A URL works where a pool does.
 #[tokio::test]
 async fn a_url_works_like_a_pool() {
