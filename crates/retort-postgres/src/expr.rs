@@ -600,6 +600,22 @@ impl Parser {
                 self.pos += 1;
                 Node::Case(operand, arms, otherwise)
             }
+            // typed literal: `interval '1 day'` is `'1 day'::interval`
+            Tok::Word(w)
+                if matches!(
+                    w.as_str(),
+                    "interval" | "date" | "time" | "timestamp" | "timestamptz"
+                ) && matches!(self.peek(), Some(Tok::Str(_))) =>
+            {
+                let Some(Tok::Str(lit)) = self.peek().cloned() else {
+                    return None;
+                };
+                self.pos += 1;
+                Node::Cast(
+                    Box::new(Node::Atom(vec![Token::Str(lit)])),
+                    vec![Token::Word(w)],
+                )
+            }
             Tok::Word(w) if w == "array" && self.peek() == Some(&Tok::OpenBracket) => {
                 self.pos += 1;
                 Node::Array(self.list(&Tok::CloseBracket)?)
@@ -746,6 +762,13 @@ fn is_midnight_timestamp(s: &str) -> bool {
 
 /// Apply PostgreSQL's rewrites, bottom-up.
 fn simplify(n: Node) -> Node {
+    simplify_in(n, false)
+}
+
+/// `arith`: `n` is an operand of an arithmetic operator, where a literal's cast to
+/// a type other than a number or text chooses the operator (`d + '1 day'::interval`)
+/// and must stay.
+fn simplify_in(n: Node, arith: bool) -> Node {
     match n {
         // PostgreSQL writes a date compared with a timestamp as `'2020-01-01 00:00:00'`.
         Node::Atom(t) => match t.as_slice() {
@@ -769,7 +792,14 @@ fn simplify(n: Node) -> Node {
             out
         }
         Node::Not(x) => Node::Not(Box::new(simplify(*x))),
-        Node::Bin(op, l, r) => Node::Bin(op, Box::new(simplify(*l)), Box::new(simplify(*r))),
+        Node::Bin(op, l, r) => {
+            let arith = matches!(op.as_str(), "+" | "-" | "*" | "/" | "%" | "^");
+            Node::Bin(
+                op,
+                Box::new(simplify_in(*l, arith)),
+                Box::new(simplify_in(*r, arith)),
+            )
+        }
         Node::Prefix(op, x) => {
             let x = simplify(*x);
             if op == "+" {
@@ -802,7 +832,9 @@ fn simplify(n: Node) -> Node {
             {
                 return num;
             }
-            if is_literal(&x)
+            let typed_operand =
+                arith && is_literal(&x) && !is_numeric_type(&ty) && !is_text_type(&ty);
+            if !typed_operand && is_literal(&x)
                 || is_text_type(&ty)
                 || (ty.ends_with(&[Token::Punct("[".into()), Token::Punct("]".into())])
                     && is_text_type(&ty[..ty.len() - 2]))
@@ -1209,6 +1241,12 @@ mod tests {
         same("(deleted_at IS NULL)", "deleted_at isnull");
         same("\"Age\" >= 18", "(\"Age\" >= 18)");
         same("1.50", "1.5");
+        same("now() - interval '1 day'", "(now() - '1 day'::interval)");
+        same("interval '1 day'", "'1 day'::interval");
+        same(
+            "d + '1 day'::interval > '2020-01-01'::date",
+            "d + interval '1 day' > '2020-01-01'",
+        );
     }
 
     #[test]

@@ -220,6 +220,9 @@ async fn expressions_read_back_equal() {
         "NOT flag",
         "flag IS TRUE",
         "a IS DISTINCT FROM b",
+        "at + interval '1 day' > '2020-01-01'",
+        "d - 1 > DATE '2020-01-01'",
+        "iv < interval '02:00:00' * 2",
     ];
     let defaults = [
         ("a", "42"),
@@ -244,13 +247,15 @@ async fn expressions_read_back_equal() {
         ("u", "gen_random_uuid()"),
         ("s", "lower('ABC')"),
         ("s", "NULL"),
+        ("iv", "interval '1 day'"),
+        ("iv", "'1 day'"),
     ];
     let db = common::TestDb::create().await;
     let mut d = db.driver().await;
     d.execute(
         "CREATE TYPE mood AS ENUM ('happy', 'sad');\
          CREATE TABLE e (a int, b int, s text, v varchar(10), n numeric(8,2), at timestamp, d date, flag boolean,\
-                         j jsonb, tags text[], m mood, u uuid, \"Mixed\" int, \"select\" int)",
+                         j jsonb, tags text[], m mood, u uuid, \"Mixed\" int, \"select\" int, iv interval)",
     )
     .await
     .expect("create");
