@@ -163,6 +163,50 @@ impl EmbeddedMigrations {
             .map_err(|e| Error::migrate(&context, e))
     }
 
+    /// The embedded revisions not applied to the database yet, parents before
+    /// children (empty when it is at every head), with the version table
+    /// `retort_version`. Fails, as `upgrade` would, when the database ran a
+    /// revision the binary lacks or one whose file was edited since.
+    ///
+    /// ```no_run
+    /// # async fn run(pool: &sqlx::SqlitePool, m: &retort::EmbeddedMigrations) -> Result<(), retort::Error> {
+    /// let pending = m.pending(pool).await?;
+    /// if !pending.is_empty() {
+    ///     eprintln!("the database is behind: {}", pending.join(", "));
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn pending<P: Connectable + ?Sized>(&self, pool: &P) -> Result<Vec<String>, Error> {
+        self.pending_with(pool, &Options::default()).await
+    }
+
+    /// [`pending`](Self::pending) with another version table.
+    pub async fn pending_with<P: Connectable + ?Sized>(
+        &self,
+        pool: &P,
+        options: &Options,
+    ) -> Result<Vec<String>, Error> {
+        let context = format!("reading the applied revisions ({} embedded)", self.dir);
+        let migrations = self.migrations()?;
+        let mut driver = pool.driver(&context).await?;
+        let rows = retort_migrate::applied(driver.as_mut(), options)
+            .await
+            .map_err(|e| Error::migrate(&context, e))?;
+        if let Some(problem) = retort_migrate::applied_problems(&migrations, &rows)
+            .into_iter()
+            .next()
+        {
+            return Err(Error::migrate(&context, problem));
+        }
+        Ok(migrations
+            .graph
+            .topological()
+            .into_iter()
+            .filter(|id| !rows.iter().any(|r| r.revision == *id))
+            .map(String::from)
+            .collect())
+    }
+
     /// The paths of the embedded files, as `dir/name`.
     pub fn paths(&self) -> Vec<PathBuf> {
         self.files

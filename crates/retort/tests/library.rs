@@ -290,7 +290,12 @@ async fn hand_changes_are_reported<P: Connectable + ?Sized>(pool: &P, db: &TestD
 async fn embedded_upgrade<P: Connectable + ?Sized>(pool: &P, migrations: &EmbeddedMigrations) {
     assert_eq!(migrations.files().len(), 2);
     assert!(migrations.current(pool).await.expect("current").is_empty());
+    assert_eq!(
+        migrations.pending(pool).await.expect("pending"),
+        vec!["a1b2c3d4e5f6", "b2c3d4e5f6a7"]
+    );
     let report = migrations.upgrade(pool, "head").await.expect("upgrade");
+    assert!(migrations.pending(pool).await.expect("pending").is_empty());
     let ran: Vec<&str> = report.ran.iter().map(|r| r.revision.as_str()).collect();
     assert_eq!(ran, vec!["a1b2c3d4e5f6", "b2c3d4e5f6a7"]);
     let again = migrations
@@ -313,6 +318,10 @@ async fn embedded_upgrade<P: Connectable + ?Sized>(pool: &P, migrations: &Embedd
     let down = migrations.downgrade(pool, "-1").await.expect("downgrade");
     let undone: Vec<&str> = down.ran.iter().map(|r| r.revision.as_str()).collect();
     assert_eq!(undone, vec!["b2c3d4e5f6a7"]);
+    assert_eq!(
+        migrations.pending(pool).await.expect("pending"),
+        vec!["b2c3d4e5f6a7"]
+    );
     let drift = retort::check_schema_drift(pool, &models())
         .await
         .expect("check");
