@@ -11,7 +11,11 @@
 //! others `Some(name)`. Partitions are skipped (their parent is read). Indexes that
 //! back a primary key, unique or exclusion constraint are not reported as indexes.
 //! Types retort has no logical variant for are reported as `Custom` with their
-//! `format_type()` spelling, never as an error.
+//! `format_type()` spelling, never as an error. A stored generated column is a
+//! `Custom` type `<type> GENERATED ALWAYS AS (<expr>) STORED` with no default.
+//! Not read: index column order (`DESC`), operator classes, collations, `INCLUDE`
+//! columns, exclusion constraints, `MATCH FULL`, `NOT VALID`; these compare equal
+//! to their plain forms.
 
 use std::collections::BTreeMap;
 
@@ -50,7 +54,8 @@ SELECT a.attrelid::int8, a.attname::text, format_type(a.atttypid, a.atttypmod), 
                          JOIN pg_catalog.pg_class s ON s.oid = dep.objid AND s.relkind = 'S'
                          WHERE dep.refclassid = 'pg_catalog.pg_class'::regclass AND dep.refobjid = a.attrelid
                            AND dep.refobjsubid = a.attnum AND dep.classid = 'pg_catalog.pg_class'::regclass
-                           AND dep.deptype = 'a') END
+                           AND dep.deptype = 'a') END,
+       a.attgenerated::text
 FROM pg_catalog.pg_attribute a
 JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -175,6 +180,7 @@ pub async fn introspect(conn: &mut PgConnection, scope: &Scope) -> Result<Schema
         let comment: Option<String> = get(&r, 6, Q_COLUMNS)?;
         let typtype: String = get(&r, 7, Q_COLUMNS)?;
         let owns_sequence: bool = get(&r, 11, Q_COLUMNS)?;
+        let generated: String = get(&r, 12, Q_COLUMNS)?;
         let ty = if typtype == "e" {
             let e = EnumType {
                 schema: schema_of(get(&r, 8, Q_COLUMNS)?),
@@ -188,9 +194,14 @@ pub async fn introspect(conn: &mut PgConnection, scope: &Scope) -> Result<Schema
             };
             enums.entry(e.qualified_name()).or_insert(e);
             ty
+        } else if generated == "s" {
+            // a stored generated column: the expression belongs to the column's type
+            let expr = default.clone().unwrap_or_default();
+            types::from_sql(&format!("{format} GENERATED ALWAYS AS ({expr}) STORED")).ty
         } else {
             types::from_sql(&format).ty
         };
+        let default = if generated.is_empty() { default } else { None };
         let serial = owns_sequence
             && default
                 .as_deref()

@@ -33,6 +33,9 @@ pub struct ParsedType {
 /// Read a PostgreSQL type spelling.
 pub fn from_sql(text: &str) -> ParsedType {
     let plain = |ty| ParsedType { ty, serial: false };
+    if let Some(generated) = generated_column(text) {
+        return plain(ColumnType::Custom { sql: generated });
+    }
     if text.contains('"') {
         return plain(ColumnType::Custom {
             sql: text.trim().to_string(),
@@ -154,6 +157,29 @@ pub fn from_sql(text: &str) -> ParsedType {
         },
     };
     plain(ty)
+}
+
+/// `<type> GENERATED ALWAYS AS (<expr>) STORED` in canonical form: the type's
+/// catalog spelling and the expression's normal form.
+fn generated_column(text: &str) -> Option<String> {
+    let lower = text.to_ascii_lowercase();
+    let at = lower.find(" generated always as")?;
+    let rest = text[at + " generated always as".len()..].trim();
+    let inner = rest.strip_prefix('(')?;
+    let inner = inner.trim_end();
+    let inner = inner
+        .strip_suffix("STORED")
+        .or_else(|| inner.strip_suffix("stored"))?
+        .trim_end();
+    let expr = inner.strip_suffix(')')?;
+    let base = match from_sql(&text[..at]).ty {
+        ColumnType::Custom { sql } => sql,
+        ty => catalog_name(&to_sql(&ty)),
+    };
+    Some(format!(
+        "{base} GENERATED ALWAYS AS ({}) STORED",
+        crate::expr::normalize(expr)
+    ))
 }
 
 /// The `format_type` name of a base type written in DDL form (for array element types).

@@ -80,3 +80,78 @@ async fn tables_made_by_hand_read_as_expected() {
         "the catalog does not say who chose a name"
     );
 }
+
+/// A schema written by hand, the way other tools and DBAs write it, is read,
+/// created again from the reading in an empty database, and reads the same.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_hand_written_schema_copies_exactly() {
+    let source = common::TestDb::create().await;
+    let mut d = source.driver().await;
+    d.execute(
+        r#"CREATE SCHEMA billing;
+        CREATE TYPE billing."Plan" AS ENUM ('free', 'pro', 'it''s complicated');
+        CREATE SEQUENCE shared_seq;
+        CREATE TABLE accounts (
+            id bigserial PRIMARY KEY,
+            handle character varying NOT NULL,
+            code char(3) DEFAULT 'abc',
+            ratio numeric,
+            price numeric(10, 2) NOT NULL DEFAULT 9.90 CHECK (price >= 0),
+            ticket int DEFAULT nextval('shared_seq'),
+            created timestamp(3) with time zone DEFAULT now() NOT NULL,
+            plan billing."Plan" DEFAULT 'free',
+            tags varchar(20)[] DEFAULT '{}'::character varying[],
+            doubled int GENERATED ALWAYS AS (ticket * 2) STORED,
+            meta json,
+            CONSTRAINT accounts_handle_key UNIQUE (handle)
+        );
+        COMMENT ON TABLE accounts IS 'who pays';
+        COMMENT ON COLUMN accounts.handle IS 'public name';
+        CREATE UNIQUE INDEX accounts_lower_handle ON accounts (lower(handle::text)) WHERE plan <> 'free';
+        CREATE INDEX accounts_tags ON accounts USING gin (tags);
+        CREATE TABLE billing.invoices (
+            account_id bigint NOT NULL REFERENCES accounts (id) ON UPDATE CASCADE ON DELETE SET NULL DEFERRABLE INITIALLY DEFERRED,
+            n integer NOT NULL,
+            amount numeric(10, 2),
+            "Paid" boolean DEFAULT false,
+            PRIMARY KEY (account_id, n),
+            CHECK (amount IS NULL OR amount > 0 AND n BETWEEN 1 AND 9999)
+        );"#,
+    )
+    .await
+    .expect("create");
+    let scope = common::scope(&["billing"]);
+    let schema = d.introspect(&scope).await.expect("introspect source");
+    assert_eq!(
+        PostgresDialect.normalize(&schema).expect("normalize"),
+        schema,
+        "introspection is normal"
+    );
+    let accounts = schema
+        .table(&retort_schema::QualifiedName::new("accounts"))
+        .expect("accounts");
+    assert!(
+        accounts.columns[0].auto_increment,
+        "bigserial is auto-increment"
+    );
+    assert_eq!(
+        accounts.columns[5].default.as_deref(),
+        Some("nextval('shared_seq')"),
+        "a shared sequence stays a default"
+    );
+    assert_eq!(
+        accounts.columns[9].ty,
+        retort_schema::ColumnType::Custom {
+            sql: "integer GENERATED ALWAYS AS (ticket * 2) STORED".into()
+        }
+    );
+    let copy_db = common::TestDb::create().await;
+    let mut c = copy_db.driver().await;
+    c.execute("CREATE SCHEMA billing; CREATE SEQUENCE shared_seq")
+        .await
+        .expect("schema");
+    common::apply(&mut c, &common::create_all(&schema)).await;
+    let copy = c.introspect(&scope).await.expect("introspect copy");
+    common::assert_same(&copy, &schema);
+    assert!(retort_schema::diff(&copy, &schema, &Default::default()).is_empty());
+}
