@@ -5,21 +5,26 @@
 //! 1. enum types created;
 //! 2. tables renamed;
 //! 3. foreign keys dropped (those the plan drops, and those of tables it drops);
-//! 4. tables dropped;
-//! 5. enum types altered: values added in place with `ALTER TYPE ... ADD VALUE`;
-//!    removed, renamed or reordered values by the type swap: create
+//! 4. checks, indexes and unique constraints dropped, then columns dropped;
+//! 5. tables dropped;
+//! 6. enum types altered, after the drops so that no column that is going away
+//!    holds a value the new type lacks: values added in place with `ALTER TYPE ...
+//!    ADD VALUE`; removed, renamed or reordered values by the type swap: create
 //!    `<name>__new`, convert every column that uses the type (found in the
 //!    catalog at run time) with `USING col::text::<name>__new`, drop the old type,
-//!    rename the new one;
-//! 6. tables created, without their foreign keys;
-//! 7. in-place table changes, in plan order;
-//! 8. foreign keys added (of new tables and in-place changes), so that creation
+//!    rename the new one. A default that names a removed value is dropped (the
+//!    plan sets the new one later); a row holding a removed value makes the
+//!    conversion fail and the revision roll back, so no data is lost silently;
+//! 7. tables created, without their foreign keys;
+//! 8. the other in-place table changes, in plan order;
+//! 9. foreign keys added (of new tables and in-place changes), so that creation
 //!    order and reference cycles do not matter;
-//! 9. enum types dropped.
+//! 10. enum types dropped.
 //!
 //! `ALTER TYPE ... ADD VALUE` runs inside the revision's transaction (PostgreSQL 12+),
-//! but the new value cannot be used in that same transaction: a revision that adds
-//! a value and uses it (e.g. as a default) must be split in two.
+//! but the new value cannot be used in that same transaction: when the plan uses a
+//! new value (in a default, check or index of a table it creates or changes), the
+//! type is swapped instead, which has no such limit.
 //!
 //! Two operations use a `DO $retort$ ... $retort$` block because the name or
 //! value they need is only known to the database: dropping a primary key (its
@@ -46,6 +51,8 @@ pub fn render(changes: &[Change]) -> Vec<Statement> {
     let mut renames = Vec::new();
     let mut drop_fks = Vec::new();
     let mut drop_tables = Vec::new();
+    let mut drop_parts = Vec::new();
+    let mut drop_columns = Vec::new();
     let mut create_tables = Vec::new();
     let mut alters = Vec::new();
     let mut add_fks = Vec::new();
@@ -59,7 +66,13 @@ pub fn render(changes: &[Change]) -> Vec<Statement> {
                 enum_name(enum_type)
             ))),
             Change::AlterEnum { from, to, columns } => {
-                alter_enums.extend(alter_enum(from, to, columns))
+                let added: Vec<&String> = to
+                    .values
+                    .iter()
+                    .filter(|v| !from.values.contains(v))
+                    .collect();
+                let used = added.iter().any(|v| mentions(changes, &quote_literal(v)));
+                alter_enums.extend(alter_enum(from, to, columns, used))
             }
             Change::CreateTable { table } => {
                 create_tables.extend(create_table(table));
@@ -88,6 +101,10 @@ pub fn render(changes: &[Change]) -> Vec<Statement> {
                         TableChange::AddForeignKey { foreign_key } => {
                             add_fks.push(add_fk(&name, foreign_key))
                         }
+                        TableChange::DropCheck { .. }
+                        | TableChange::DropIndex { .. }
+                        | TableChange::DropUnique { .. } => drop_parts.extend(alter_table(d, c)),
+                        TableChange::DropColumn { .. } => drop_columns.extend(alter_table(d, c)),
                         other => alters.extend(alter_table(d, other)),
                     }
                 }
@@ -98,6 +115,8 @@ pub fn render(changes: &[Change]) -> Vec<Statement> {
         create_enums,
         renames,
         drop_fks,
+        drop_parts,
+        drop_columns,
         drop_tables,
         alter_enums,
         create_tables,
@@ -165,10 +184,36 @@ fn create_enum(e: &EnumType) -> Statement {
     ))
 }
 
+/// Whether any default, check or index of the tables the plan creates or changes
+/// contains `literal` (a quoted enum value).
+fn mentions(changes: &[Change], literal: &str) -> bool {
+    let in_table = |t: &Table| {
+        t.columns
+            .iter()
+            .any(|c| c.default.as_deref().is_some_and(|d| d.contains(literal)))
+            || t.checks.iter().any(|c| c.expr.contains(literal))
+            || t.indexes.iter().any(|i| {
+                i.predicate.as_deref().is_some_and(|p| p.contains(literal))
+                    || i.parts
+                        .iter()
+                        .any(|p| matches!(p, IndexPart::Expression(e) if e.contains(literal)))
+            })
+    };
+    changes.iter().any(|c| match c {
+        Change::CreateTable { table } => in_table(table),
+        Change::AlterTable(d) => in_table(&d.to),
+        _ => false,
+    })
+}
+
+/// `used_in_plan`: a new value is used by the same plan. `ALTER TYPE ... ADD VALUE`
+/// makes a value PostgreSQL refuses to use before the transaction commits, so the
+/// type is swapped instead (a type created in the transaction has no such limit).
 fn alter_enum(
     from: &EnumType,
     to: &EnumType,
     columns: &[(QualifiedName, String)],
+    used_in_plan: bool,
 ) -> Vec<Statement> {
     let name = enum_name(to);
     // Pure additions keep the old values in their order: ADD VALUE in place.
@@ -179,7 +224,7 @@ fn alter_enum(
         .collect();
     let only_added =
         kept.len() == from.values.len() && kept.iter().zip(&from.values).all(|(a, b)| *a == b);
-    if only_added {
+    if only_added && !used_in_plan {
         let mut out = Vec::new();
         let mut present: Vec<&String> = from.values.iter().collect();
         for (i, v) in to.values.iter().enumerate() {
@@ -415,7 +460,7 @@ fn drop_primary_key(table: &QualifiedName) -> Statement {
 /// The columns are found in the catalog when the statement runs, so columns of
 /// tables the models no longer declare (or dropped later in the same revision)
 /// are converted too and `DROP TYPE` cannot fail on them. A default is dropped,
-/// and set again without its cast to the old type.
+/// and set again without its cast to the old type unless it names a removed value.
 fn convert_enum_columns(old: &str, new_type: &str) -> Statement {
     let esc = |s: &str| s.replace('%', "%%");
     let body = format!(
@@ -431,7 +476,11 @@ fn convert_enum_columns(old: &str, new_type: &str) -> Statement {
          END IF;\n        \
          EXECUTE format({convert}, r.tbl, r.col, r.col);\n        \
          IF r.def IS NOT NULL THEN\n            \
-         EXECUTE format('ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s', r.tbl, r.col, regexp_replace(r.def, '::[^'']*$', ''));\n        \
+         BEGIN\n                \
+         EXECUTE format('ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s', r.tbl, r.col, regexp_replace(r.def, '::[^'']*$', ''));\n            \
+         EXCEPTION WHEN invalid_text_representation THEN\n                \
+         NULL;\n            \
+         END;\n        \
          END IF;\n    \
          END LOOP;\n",
         old_lit = quote_literal(old),

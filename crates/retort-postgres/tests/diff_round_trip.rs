@@ -271,3 +271,38 @@ async fn enum_value_added_in_place_and_identity_toggled() {
         .collect();
     a_b_a("enum add", &a, &b, &seed).await;
 }
+
+/// A new value used in the same revision: ADD VALUE could not be used before
+/// commit, so the type is swapped, and the whole plan runs in one transaction.
+#[tokio::test(flavor = "multi_thread")]
+async fn enum_value_added_and_used_at_once() {
+    let a = base();
+    let mut b = a.clone();
+    let more = EnumType {
+        values: vec!["happy".into(), "sad".into(), "it's ok".into(), "zen".into()],
+        ..mood()
+    };
+    b.enums = vec![more.clone()];
+    for t in &mut b.tables {
+        for c in &mut t.columns {
+            if matches!(&c.ty, ColumnType::Enum { name, .. } if name == "mood") {
+                c.ty = mood_type(&more);
+            }
+        }
+    }
+    let b = with_table(&b, "users", |t| {
+        t.columns
+            .push(default(col("vibe", mood_type(&more)), "'zen'"));
+    });
+    let plan = diff(
+        &PostgresDialect.normalize(&a).expect("a"),
+        &PostgresDialect.normalize(&b).expect("b"),
+        &DiffOptions::default(),
+    );
+    let sql = common::sql_text(&PostgresDialect.render(&plan.changes));
+    assert!(
+        !sql.contains("ADD VALUE") && sql.contains("mood__new"),
+        "{sql}"
+    );
+    a_b_a("enum add and use", &a, &b, SEED).await;
+}
