@@ -40,7 +40,7 @@ pub fn normalize_schema(schema: &Schema) -> Result<Schema, Vec<NormalizeError>> 
             name: e.name.clone(),
             values: e.values.clone(),
         };
-        check_len(&mut errors, &format!("enum type \"{}\"", e.name), &e.name);
+        check_enum(&mut errors, &e);
         enums.insert(e.qualified_name(), e);
     }
     let mut tables = Vec::new();
@@ -88,7 +88,7 @@ pub fn normalize_schema(schema: &Schema) -> Result<Schema, Vec<NormalizeError>> 
                         }),
                         Some(_) => {}
                         None => {
-                            check_len(&mut errors, &format!("enum type \"{}\"", e.name), &e.name);
+                            check_enum(&mut errors, &e);
                             enums.insert(e.qualified_name(), e);
                         }
                     }
@@ -133,6 +133,18 @@ pub fn normalize_schema(schema: &Schema) -> Result<Schema, Vec<NormalizeError>> 
         })
     } else {
         Err(errors)
+    }
+}
+
+/// Enum type names and values are identifiers to PostgreSQL (63 bytes at most).
+fn check_enum(errors: &mut Vec<NormalizeError>, e: &EnumType) {
+    check_len(errors, &format!("enum type \"{}\"", e.name), &e.name);
+    for v in &e.values {
+        check_len(
+            errors,
+            &format!("enum type \"{}\", value \"{v}\"", e.name),
+            v,
+        );
     }
 }
 
@@ -283,5 +295,59 @@ pub(crate) fn foreign_key(
         on_delete: retort_schema::FkAction::parse(on_delete).unwrap_or_default(),
         on_update: retort_schema::FkAction::parse(on_update).unwrap_or_default(),
         deferrable,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use retort_schema::{Column, ColumnType, Schema, Table};
+
+    use super::normalize_schema;
+
+    #[test]
+    fn names_postgres_would_cut_are_refused() {
+        let long = "x".repeat(64);
+        let schema = Schema {
+            tables: vec![Table {
+                name: "t".into(),
+                columns: vec![Column::new(
+                    "mood",
+                    ColumnType::Enum {
+                        name: "mood".into(),
+                        schema: None,
+                        values: vec![long.clone()],
+                    },
+                )],
+                ..Table::default()
+            }],
+            enums: vec![],
+        };
+        let errors = normalize_schema(&schema).expect_err("too long");
+        assert!(errors[0].message.contains("63"), "{errors:?}");
+        assert!(errors[0].object.contains(&long));
+    }
+
+    #[test]
+    fn public_is_the_default_schema_and_enums_are_collected() {
+        let schema = Schema {
+            tables: vec![Table {
+                schema: Some("public".into()),
+                name: "t".into(),
+                columns: vec![Column::new(
+                    "mood",
+                    ColumnType::Enum {
+                        name: "mood".into(),
+                        schema: Some("public".into()),
+                        values: vec!["a".into()],
+                    },
+                )],
+                ..Table::default()
+            }],
+            enums: vec![],
+        };
+        let n = normalize_schema(&schema).expect("normal");
+        assert_eq!(n.tables[0].schema, None);
+        assert_eq!(n.enums.len(), 1);
+        assert_eq!(n.enums[0].schema, None);
     }
 }
