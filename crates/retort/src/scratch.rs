@@ -434,6 +434,19 @@ pub async fn drop_all() {
     }
 }
 
+/// Whether a signal handler is dropping the scratches of this process. Work
+/// that fails after this (its connection was closed under it) should not report
+/// the failure but let the handler end the process: see [`wait_for_signal_exit`].
+pub fn interrupted() -> bool {
+    SHUTTING_DOWN.load(Ordering::SeqCst)
+}
+
+/// Block until the signal handler of [`drop_scratches_on_signal`] has dropped
+/// every scratch and ended the process (gives up after a minute).
+pub fn wait_for_signal_exit() {
+    std::thread::sleep(DROP_TIMEOUT * 6);
+}
+
 /// Make SIGINT (Ctrl-C) and SIGTERM drop every live scratch of this process,
 /// then exit with status 130 or 143. Installed once; later calls do nothing.
 /// Meant for programs like the `retort` command; a library embedding retort

@@ -10,7 +10,9 @@
 
 use retort_dialect::{DbError, DialectKind, Driver, Scope, Statement};
 use retort_migrate::{Migrations, Options, Target};
-use retort_schema::{Change, DiffOptions, Schema, TableChange, diff};
+use retort_schema::{
+    Change, ColumnType, DiffOptions, QualifiedName, Schema, Table, TableChange, diff,
+};
 use serde::Serialize;
 
 use crate::engine::{self, CompareError};
@@ -278,24 +280,113 @@ pub enum RevisionCheck {
 /// Self-verification of a new revision: on a scratch database brought to `live`
 /// (the introspected live schema), apply `upgrade` and compare with `desired` (the
 /// normalized models), then apply `downgrade` and compare with the start.
+///
+/// Only the part of the schema the plan's `changes` touch is copied and
+/// compared (see [`touched`]), so that a small change to a schema of thousands
+/// of tables is verified quickly.
 pub async fn verify_revision(
     base_url: &str,
     live: &Schema,
     desired: &Schema,
     scope: &Scope,
+    changes: &[Change],
     upgrade: &[Statement],
     downgrade: &[Statement],
 ) -> Result<RevisionCheck, DbError> {
+    let (live, desired) = touched(live, desired, changes);
     let scratch = Scratch::create(base_url).await?;
     let result = async {
         let mut driver = scratch.connect().await?;
-        verify_revision_on(driver.as_mut(), live, desired, scope, upgrade, downgrade).await
+        verify_revision_on(driver.as_mut(), &live, &desired, scope, upgrade, downgrade).await
     }
     .await;
     let dropped = scratch.drop().await;
     let outcome = result?;
     dropped?;
     Ok(outcome)
+}
+
+/// The parts of `live` and `desired` a plan touches: the tables it creates,
+/// drops, renames or alters, the tables using the enum types it changes, the
+/// tables with foreign keys to any of those, and every table these reference
+/// (transitively), so that all their foreign keys can be created. Enum types
+/// are kept whole.
+pub fn touched(live: &Schema, desired: &Schema, changes: &[Change]) -> (Schema, Schema) {
+    use std::collections::BTreeSet;
+    let mut names: BTreeSet<QualifiedName> = BTreeSet::new();
+    let mut enums: Vec<QualifiedName> = Vec::new();
+    for c in changes {
+        match c {
+            Change::CreateTable { table } | Change::DropTable { table } => {
+                names.insert(table.qualified_name());
+            }
+            Change::RenameTable { from, to } => {
+                names.insert(from.clone());
+                names.insert(to.clone());
+            }
+            Change::AlterTable(d) => {
+                names.insert(d.from.qualified_name());
+                names.insert(d.to.qualified_name());
+            }
+            Change::CreateEnum { enum_type } | Change::DropEnum { enum_type } => {
+                enums.push(enum_type.qualified_name());
+            }
+            Change::AlterEnum { from, columns, .. } => {
+                enums.push(from.qualified_name());
+                names.extend(columns.iter().map(|(t, _)| t.clone()));
+            }
+        }
+    }
+    let uses_enum = |t: &Table| {
+        t.columns.iter().any(|c| {
+            matches!(&c.ty, ColumnType::Enum { name, schema, .. }
+                if enums.iter().any(|e| &e.name == name && &e.schema == schema))
+        })
+    };
+    for t in live.tables.iter().chain(&desired.tables) {
+        if uses_enum(t) {
+            names.insert(t.qualified_name());
+        }
+    }
+    // Tables with foreign keys to a touched table (dropping or rebuilding it must
+    // cope with them).
+    let referencing: Vec<QualifiedName> = live
+        .tables
+        .iter()
+        .chain(&desired.tables)
+        .filter(|t| {
+            t.foreign_keys
+                .iter()
+                .any(|fk| names.contains(&fk.ref_table))
+        })
+        .map(Table::qualified_name)
+        .collect();
+    names.extend(referencing);
+    // Everything referenced, transitively, on either side.
+    loop {
+        let before = names.len();
+        let refs: Vec<QualifiedName> = live
+            .tables
+            .iter()
+            .chain(&desired.tables)
+            .filter(|t| names.contains(&t.qualified_name()))
+            .flat_map(|t| t.foreign_keys.iter().map(|fk| fk.ref_table.clone()))
+            .collect();
+        names.extend(refs);
+        if names.len() == before {
+            break;
+        }
+    }
+    let keep = |s: &Schema| Schema {
+        tables: s
+            .tables
+            .iter()
+            .filter(|t| names.contains(&t.qualified_name()))
+            .cloned()
+            .collect(),
+        enums: s.enums.clone(),
+    };
+    (keep(live), keep(desired))
 }
 
 /// [`verify_revision`] on a database the caller provides (it must be empty).
@@ -469,4 +560,71 @@ fn leftovers(changes: &[Change]) -> String {
         }
     }
     out.join("; ")
+}
+
+#[cfg(test)]
+mod tests {
+    use retort_schema::{Column, ForeignKey, TableDiff};
+
+    use super::*;
+
+    fn table(name: &str, refs: &[&str]) -> Table {
+        Table {
+            name: name.into(),
+            columns: vec![Column::new("id", ColumnType::Integer)],
+            foreign_keys: refs
+                .iter()
+                .map(|r| ForeignKey {
+                    name: format!("fk_{name}_{r}"),
+                    named: false,
+                    columns: vec!["id".into()],
+                    ref_table: QualifiedName::new(*r),
+                    ref_columns: vec!["id".into()],
+                    on_delete: Default::default(),
+                    on_update: Default::default(),
+                    deferrable: false,
+                })
+                .collect(),
+            ..Default::default()
+        }
+    }
+
+    fn names(s: &Schema) -> Vec<&str> {
+        s.tables.iter().map(|t| t.name.as_str()).collect()
+    }
+
+    #[test]
+    fn only_the_touched_tables_are_copied() {
+        let live = Schema {
+            tables: vec![
+                table("root", &[]),
+                table("a", &["root"]),
+                table("b", &["a"]),
+                table("c", &[]),
+                table("d", &["c"]),
+            ],
+            enums: vec![],
+        };
+        let mut a2 = table("a", &["root"]);
+        a2.columns.push(Column::new("x", ColumnType::Text));
+        let mut desired = live.clone();
+        desired.tables[1] = a2.clone();
+        desired.tables.push(table("e", &["c"]));
+        let changes = vec![
+            Change::AlterTable(TableDiff {
+                from: live.tables[1].clone(),
+                to: a2,
+                changes: vec![TableChange::AddColumn {
+                    column: Column::new("x", ColumnType::Text),
+                }],
+            }),
+            Change::CreateTable {
+                table: table("e", &["c"]),
+            },
+        ];
+        let (l, d) = touched(&live, &desired, &changes);
+        // a (altered), b (references a), root (referenced by a), e (created), c (referenced by e).
+        assert_eq!(names(&l), ["root", "a", "b", "c"]);
+        assert_eq!(names(&d), ["root", "a", "b", "c", "e"]);
+    }
 }

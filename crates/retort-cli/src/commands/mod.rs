@@ -15,6 +15,16 @@ use crate::error::CliError;
 
 /// Run one command.
 pub async fn run(ctx: &mut Ctx, command: Command) -> Result<(), CliError> {
+    let result = dispatch(ctx, command).await;
+    if retort::scratch::interrupted() {
+        // A signal arrived: its handler is dropping the scratch databases (which
+        // may have made this command fail) and ends the process with 130 or 143.
+        retort::scratch::wait_for_signal_exit();
+    }
+    result
+}
+
+async fn dispatch(ctx: &mut Ctx, command: Command) -> Result<(), CliError> {
     match command {
         Command::Init { dir } => init::init(ctx, dir),
         Command::Revision(args) => revision::revision(ctx, args).await,

@@ -114,16 +114,7 @@ pub async fn revision(ctx: &mut Ctx, args: RevisionArgs) -> Result<(), CliError>
         upgrade, downgrade, ..
     } = cmp.clone();
     let summary: Vec<String> = cmp.plan.changes.iter().map(|c| c.describe()).collect();
-    self_verify(
-        ctx,
-        driver.as_mut(),
-        &models,
-        &scope,
-        &args,
-        &upgrade,
-        &downgrade,
-    )
-    .await?;
+    self_verify(ctx, driver.as_mut(), &models, &scope, &args, &cmp).await?;
     write(
         ctx,
         &migrations,
@@ -150,9 +141,9 @@ async fn self_verify(
     models: &retort_schema::Schema,
     scope: &retort_dialect::Scope,
     args: &RevisionArgs,
-    upgrade: &[Statement],
-    downgrade: &[Statement],
+    cmp: &Comparison,
 ) -> Result<(), CliError> {
+    let (upgrade, downgrade) = (&cmp.upgrade, &cmp.downgrade);
     if args.no_verify || (upgrade.is_empty() && downgrade.is_empty()) {
         return Ok(());
     }
@@ -171,8 +162,16 @@ async fn self_verify(
     let desired = engine::desired_schema(driver.dialect(), models, scope).map_err(compare_error)?;
     let live = driver.introspect(scope).await?;
     retort::scratch::drop_scratches_on_signal();
-    let outcome =
-        retort::verify::verify_revision(&base, &live, &desired, scope, upgrade, downgrade).await?;
+    let outcome = retort::verify::verify_revision(
+        &base,
+        &live,
+        &desired,
+        scope,
+        &cmp.plan.changes,
+        upgrade,
+        downgrade,
+    )
+    .await?;
     let problems = match outcome {
         retort::verify::RevisionCheck::Passed => {
             if ctx.global.verbose {
@@ -198,7 +197,7 @@ async fn self_verify(
     Err(CliError::input(format!(
         "the new revision does not round-trip on a scratch copy of the database, so no file was written:\n{text}"
     ))
-    .with_help("this is a retort limitation worth reporting; write the revision by hand, or pass --no-verify to write it anyway and edit it"))
+    .with_help("the models use something retort cannot migrate (see the difference above); write the revision by hand, or pass --no-verify to write it anyway and edit it"))
 }
 
 /// Summary lines printed after a revision is written.
