@@ -746,6 +746,15 @@ fn number_node(s: &str) -> Option<Node> {
     })
 }
 
+/// A cast's type in the catalog's spelling (`int` -> `integer`, `varchar(5)` ->
+/// `character varying(5)`).
+fn canonical_type(ty: &[Token]) -> Vec<Token> {
+    let text = render_tokens(ty);
+    let spelled = crate::types::catalog_spelling(&crate::types::from_sql(&text).ty);
+    let toks = generic::tokenize(&spelled);
+    if toks.is_empty() { ty.to_vec() } else { toks }
+}
+
 /// `YYYY-MM-DD 00:00:00`: the same instant as the date alone.
 fn is_midnight_timestamp(s: &str) -> bool {
     let b = s.as_bytes();
@@ -841,7 +850,7 @@ fn simplify_in(n: Node, arith: bool) -> Node {
             {
                 x
             } else {
-                Node::Cast(Box::new(x), ty)
+                Node::Cast(Box::new(x), canonical_type(&ty))
             }
         }
         Node::Call(name, args) => {
@@ -1243,6 +1252,9 @@ mod tests {
         same("1.50", "1.5");
         same("now() - interval '1 day'", "(now() - '1 day'::interval)");
         same("interval '1 day'", "'1 day'::interval");
+        same("(data->>'id')::int", "((data ->> 'id'::text))::integer");
+        same("x::varchar(5)", "(x)::character varying(5)");
+        same("t::timestamptz", "t::timestamp with time zone");
         same(
             "d + '1 day'::interval > '2020-01-01'::date",
             "d + interval '1 day' > '2020-01-01'",

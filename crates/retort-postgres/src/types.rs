@@ -263,6 +263,14 @@ pub fn to_sql(ty: &ColumnType) -> String {
     }
 }
 
+/// The spelling `format_type()` (and so `pg_get_expr` in casts) uses for a type.
+pub fn catalog_spelling(ty: &ColumnType) -> String {
+    match ty {
+        ColumnType::Custom { sql } => sql.clone(),
+        other => catalog_name(&to_sql(other)),
+    }
+}
+
 /// Whether the type can be an identity column.
 pub fn is_integer(ty: &ColumnType) -> bool {
     matches!(

@@ -223,6 +223,9 @@ async fn expressions_read_back_equal() {
         "at + interval '1 day' > '2020-01-01'",
         "d - 1 > DATE '2020-01-01'",
         "iv < interval '02:00:00' * 2",
+        "(j ->> 'k')::int > 0",
+        "v::varchar(3) <> 'abc'",
+        "at::date = d",
     ];
     let defaults = [
         ("a", "42"),
