@@ -309,3 +309,36 @@ async fn expressions_read_back_equal() {
         assert_eq!(c.default, want, "default {def} on {col}");
     }
 }
+
+/// A role that may not create tables gets PostgreSQL's message naming the privilege.
+#[tokio::test(flavor = "multi_thread")]
+async fn missing_privileges_are_named() {
+    let db = common::TestDb::create().await;
+    let mut admin = db.driver().await;
+    let role = format!("{}_ro", db.name);
+    admin
+        .execute(&format!("CREATE ROLE \"{role}\" LOGIN; CREATE SCHEMA locked; REVOKE ALL ON SCHEMA locked FROM PUBLIC"))
+        .await
+        .expect("role");
+    let url = db.url.replacen("postgres@", &format!("{role}@"), 1);
+    let result = async {
+        let mut d = PostgresDriver::connect(&url)
+            .await
+            .expect("connect as the role");
+        d.execute("CREATE TABLE locked.t (a int)").await
+    }
+    .await;
+    admin
+        .execute(&format!(
+            "DROP SCHEMA locked; DROP OWNED BY \"{role}\"; DROP ROLE \"{role}\""
+        ))
+        .await
+        .ok();
+    let err = result.expect_err("no privilege");
+    assert!(
+        err.message.contains("permission denied for schema locked")
+            && err.message.contains("42501"),
+        "{}",
+        err.message
+    );
+}
