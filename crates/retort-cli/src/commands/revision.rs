@@ -171,7 +171,15 @@ async fn self_verify(
         upgrade,
         downgrade,
     )
-    .await?;
+    .await
+    .unwrap_or_else(|e| {
+        // No scratch database (no right to create one, dev_url unreachable):
+        // the revision is still worth writing, unverified.
+        retort::verify::RevisionCheck::NotVerified(format!(
+            "no scratch database could be used ({}); set [database] dev_url to a server where retort may create databases",
+            e.message
+        ))
+    });
     let problems = match outcome {
         retort::verify::RevisionCheck::Passed => {
             if ctx.global.verbose {

@@ -160,3 +160,28 @@ fn dev_url_is_where_scratches_are_made() {
     );
     p.retort(&["check"]).expect_code(1);
 }
+
+/// Without a usable scratch database, autogenerate still writes the revision,
+/// with a warning that it was not verified.
+#[test]
+fn autogenerate_without_a_scratch_database_warns() {
+    let p = Project::new(DialectKind::Postgres);
+    p.write("src/models/blog.rs", BLOG_V1);
+    p.write(
+        "retort.toml",
+        &format!(
+            "[database]\nurl = \"{}\"\ndev_url = \"postgres://postgres@127.0.0.1:1/nowhere\"\n\n[models]\nrust = [\"src/models\"]\n",
+            p.db.url
+        ),
+    );
+    let r = p
+        .retort(&["revision", "--autogenerate", "-m", "init"])
+        .expect_code(0);
+    assert!(
+        r.stderr
+            .contains("warning: the revision was not verified: no scratch database could be used"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(p.migration_files().len(), 1);
+}
