@@ -44,7 +44,8 @@ pub struct Report {
 pub struct CheckResult {
     /// `single_head`, `upgrade`, `matches_models` or `stairway`.
     pub name: &'static str,
-    /// The revision the check is about (`stairway`, and a failed `upgrade`).
+    /// The revision the check is about (`stairway`, and a failed `upgrade` when
+    /// the failure is in one revision).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub revision: Option<String>,
     /// Whether it passed.
@@ -130,7 +131,7 @@ pub async fn verify(
             }
             Err(e) => out.push(CheckResult::new(
                 "upgrade",
-                None,
+                failed_revision(&e),
                 false,
                 format!("base -> head fails on an empty database: {e}"),
             )),
@@ -232,6 +233,18 @@ async fn stairway(
         ));
     }
     Ok(out)
+}
+
+/// The revision a runner error is about, if it names one.
+fn failed_revision(e: &retort_migrate::MigrateError) -> Option<&str> {
+    use retort_migrate::MigrateError as E;
+    match e {
+        E::Todo { revision, .. }
+        | E::StatementFailed { revision, .. }
+        | E::PartiallyApplied { revision, .. }
+        | E::NotRecorded { revision, .. } => Some(revision),
+        _ => None,
+    }
 }
 
 /// The downgrade target that undoes exactly revision `id`, if there is one.

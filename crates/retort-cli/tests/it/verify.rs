@@ -7,6 +7,7 @@ use crate::harness::{BLOG_V1, Project, blog_v2};
 dialect_tests! {
     verify_names_a_downgrade_that_forgets_a_column => verify_names_a_downgrade_that_forgets_a_column;
     verify_reports_drift_and_heads => verify_reports_drift_and_heads;
+    verify_names_a_revision_that_fails => verify_names_a_revision_that_fails;
 }
 
 /// Drop everything after `-- retort:downgrade` in the revision file with this id.
@@ -189,5 +190,31 @@ fn autogenerate_skips_verification_with_todos() {
             .contains("it was not verified on a scratch database"),
         "{}",
         r.stderr
+    );
+}
+
+fn verify_names_a_revision_that_fails(kind: DialectKind) {
+    let p = Project::new(kind);
+    p.write("src/models/blog.rs", BLOG_V1);
+    p.write_revision(
+        "dddddddddddd",
+        None,
+        "CREATE TABLE x (id INTEGER);\nCREATE TABLE x (id INTEGER);",
+        "DROP TABLE x;",
+    );
+    let j = p.retort(&["verify", "--format", "json"]).expect_code(1);
+    let v: serde_json::Value = serde_json::from_str(&j.stdout).expect("json");
+    let upgrade = &v["checks"][1];
+    assert_eq!(upgrade["name"], "upgrade");
+    assert_eq!(upgrade["ok"], false);
+    assert_eq!(upgrade["revision"], "dddddddddddd");
+    let stairway = &v["checks"][2];
+    assert_eq!(stairway["name"], "stairway", "{v}");
+    assert_eq!(stairway["ok"], false);
+    assert!(
+        stairway["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("revision dddddddddddd: upgrade fails")),
+        "{v}"
     );
 }
