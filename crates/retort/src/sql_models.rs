@@ -160,7 +160,12 @@ async fn execute(
 ) -> Result<Vec<String>, SqlModelError> {
     let mut ignored = Vec::new();
     for (path, statements) in sources {
+        let mut skipped = 0;
         for st in statements {
+            if is_skipped(&st.sql) {
+                skipped += 1;
+                continue;
+            }
             if let Some(what) = unmanaged(&st.sql) {
                 ignored.push(format!("{}:{}: {what}", path.display(), st.line));
             }
@@ -168,8 +173,35 @@ async fn execute(
                 return Err(statement_error(path, st.line, &st.sql, e));
             }
         }
+        if skipped > 0 {
+            ignored.push(format!(
+                "{}: {skipped} statement(s) about privileges or ownership (GRANT, REVOKE, OWNER TO, SET ROLE) or SQLite's internal tables were skipped",
+                path.display()
+            ));
+        }
     }
     Ok(ignored)
+}
+
+/// Statements not run at all: privileges and ownership name roles the scratch
+/// server may not have, and are not part of the schema retort manages; SQLite's
+/// own tables (`sqlite_sequence` in a `.schema` dump) cannot be created by hand.
+fn is_skipped(sql: &str) -> bool {
+    let upper = sql.to_ascii_uppercase();
+    let words: Vec<&str> = upper.split_whitespace().collect();
+    let w = |i: usize| words.get(i).copied().unwrap_or("");
+    match w(0) {
+        "GRANT" | "REVOKE" => true,
+        "SET" => w(1) == "ROLE" || (w(1) == "SESSION" && w(2) == "AUTHORIZATION"),
+        "ALTER" => words.windows(2).any(|p| p == ["OWNER", "TO"]),
+        "CREATE" => {
+            w(1) == "TABLE"
+                && (w(2).starts_with("SQLITE_")
+                    || w(2).starts_with("\"SQLITE_")
+                    || (w(2) == "IF" && w(5).trim_start_matches('"').starts_with("SQLITE_")))
+        }
+        _ => false,
+    }
 }
 
 /// Introspect, with the schemas created since `before` in scope too.
@@ -315,6 +347,19 @@ mod tests {
         assert!(refused("CREATE SCHEMA x", my).is_some());
         assert!(refused("CREATE SCHEMA x", Some(DialectKind::Postgres)).is_none());
         assert!(refused("CREATE TABLE used (id int)", my).is_none());
+    }
+
+    #[test]
+    fn privileges_and_internal_tables_are_skipped() {
+        assert!(is_skipped("GRANT SELECT ON t TO app"));
+        assert!(is_skipped("revoke all on schema public from public"));
+        assert!(is_skipped("ALTER TABLE public.t OWNER TO zabbix"));
+        assert!(is_skipped("SET SESSION AUTHORIZATION 'x'"));
+        assert!(is_skipped("SET ROLE x"));
+        assert!(is_skipped("CREATE TABLE sqlite_sequence(name,seq)"));
+        assert!(!is_skipped("SET search_path = public"));
+        assert!(!is_skipped("ALTER TABLE t ADD COLUMN owner text"));
+        assert!(!is_skipped("CREATE TABLE users (id int)"));
     }
 
     #[test]

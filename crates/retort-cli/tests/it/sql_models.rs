@@ -146,7 +146,8 @@ fn sql_model_errors_name_file_and_line(kind: DialectKind) {
 }
 
 /// The shape of a `pg_dump --schema-only` file: session settings, an emptied
-/// `search_path`, names qualified with `public`, constraints added by ALTER TABLE ONLY.
+/// `search_path`, names qualified with `public`, constraints added by ALTER TABLE ONLY,
+/// ownership and privileges of roles the scratch server does not have (skipped).
 #[test]
 fn pg_dump_style_schema() {
     let dump = "--\n-- PostgreSQL database dump\n--\n\n\
@@ -159,7 +160,10 @@ fn pg_dump_style_schema() {
         ALTER SEQUENCE public.users_id_seq OWNED BY public.users.id;\n\
         ALTER TABLE ONLY public.users ALTER COLUMN id SET DEFAULT nextval('public.users_id_seq'::regclass);\n\
         ALTER TABLE ONLY public.users\n    ADD CONSTRAINT users_pkey PRIMARY KEY (id);\n\
-        CREATE INDEX users_name_idx ON public.users USING btree (name);\n\n\
+        CREATE INDEX users_name_idx ON public.users USING btree (name);\n\
+        COMMENT ON TABLE public.users IS 'people';\n\
+        ALTER TABLE public.users OWNER TO no_such_role;\n\
+        GRANT SELECT ON TABLE public.users TO no_such_role;\n\n\
         -- PostgreSQL database dump complete\n";
     let p = Project::new_sql(DialectKind::Postgres, dump);
     p.retort(&["revision", "--autogenerate", "-m", "init"])
@@ -193,4 +197,28 @@ fn mysqldump_style_schema() {
         "{}",
         r.stderr
     );
+}
+
+/// The shape of an SQLite `.dump` of the schema: a transaction, pragmas, and
+/// the internal `sqlite_sequence` table of an AUTOINCREMENT key (skipped).
+#[test]
+fn sqlite_dump_style_schema() {
+    let dump = "PRAGMA foreign_keys=OFF;\nBEGIN TRANSACTION;\n\
+        CREATE TABLE users (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL);\n\
+        CREATE TABLE sqlite_sequence(name,seq);\n\
+        CREATE INDEX users_name ON users (name);\n\
+        COMMIT;\n";
+    let p = Project::new_sql(DialectKind::Sqlite, dump);
+    let r = p
+        .retort(&["revision", "--autogenerate", "-m", "init"])
+        .expect_code(0);
+    assert!(
+        r.stderr
+            .contains("1 statement(s) about privileges or ownership"),
+        "{}",
+        r.stderr
+    );
+    p.retort(&["upgrade", "head"]).expect_code(0);
+    p.retort(&["check"]).expect_code(0);
+    p.retort(&["verify"]).expect_code(0);
 }
