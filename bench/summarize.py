@@ -18,12 +18,24 @@ DIALECTS = {"pg": ("PostgreSQL", "pg_dump --schema-only"), "mysql": ("MariaDB", 
 FOREIGN_MAX = 0.3  # cores of other load during a run above which a row is flagged, as the harness does
 
 
+OWN = {}  # bench/retort_jobs.py's rows: retort measured on the same databases (see docs/benchmark.md)
+
+
 def rec(res, tool, job, dialect, n):
+    if tool == "retort":
+        own = OWN.get(f"retort.{job.split('.', 1)[1]}|{dialect}|{n}")
+        if own is not None:
+            return own
     return res.get(f"{tool}|{job}|{dialect}|{n}")
 
 
 def ok(r):
-    return r is not None and not r.get("failed") and not r.get("skipped")
+    """Timed: a row with a wall time (a retort row whose check failed still has one)."""
+    return r is not None and not r.get("failed") and not r.get("skipped") and "wall_s" in r
+
+
+def passed(r):
+    return ok(r) and r.get("ok", True)
 
 
 def cell(r):
@@ -34,7 +46,8 @@ def cell(r):
     if r.get("skipped"):
         return "skipped (>600 s)"
     flag = " ⚠" if r.get("foreign_cores", 0) > FOREIGN_MAX else ""
-    return f"{fmt_s(r['wall_s'])} s ({r['rss_kb'] / 1024:.0f} MB){flag}"
+    bad = "" if r.get("ok", True) else " ✗"
+    return f"{fmt_s(r['wall_s'])} s ({r['rss_kb'] / 1024:.0f} MB){flag}{bad}"
 
 
 def fmt_s(x):
@@ -51,12 +64,19 @@ def main():
     path = sys.argv[1] if len(sys.argv) > 1 else "/tmp/retort-bench/results/results.json"
     with open(path) as f:
         res = json.load(f)
+    if len(sys.argv) > 2:
+        try:
+            with open(sys.argv[2]) as f:
+                OWN.update(json.load(f))
+        except FileNotFoundError:
+            pass
     sizes = sorted({r["size"] for r in res.values() if r.get("job", "").startswith("schema.")})
     dialects = [d for d in DIALECTS if any(r.get("dialect") == d and r.get("job", "").startswith("schema.")
                                            for r in res.values())]
     out = ["# retort schema benchmark: summary", "",
            "Median wall seconds (peak RSS of the tool's process tree). ⚠: other load on the machine "
-           f"above {FOREIGN_MAX} cores during the run. Ratios > 1x mean the first is slower.", ""]
+           f"above {FOREIGN_MAX} cores during the run. ✗: the run did not pass its check (see Notes). "
+           "Ratios > 1x mean the first is slower.", ""]
     failures = []
     for d in dialects:
         name, dump = DIALECTS[d]
@@ -73,7 +93,7 @@ def main():
             if not any((load, rc, ra, cat, ac, aa)):
                 continue
             for r in (load, rc, ra, cat, ac, aa):
-                if r is not None and r.get("failed"):
+                if r is not None and (r.get("failed") or not r.get("ok", True)):
                     failures.append(r)
             out.append(f"| {n} | {cell(load)} | {cell(rc)} | {cell(ra)} | {cell(cat)} | {cell(ac)} | {cell(aa)} "
                        f"| {ratio(ac, rc)} | {ratio(aa, ra)} | {ratio(rc, cat)} |")
@@ -105,10 +125,12 @@ def main():
             out += [f"| {n} | {fmt_s(r['wall_s'])} | {r['cpu_s']:.3f} | {r['server_cpu_s']:.3f} |" for n, r in cpu]
             out.append("")
     if failures:
-        out += ["## Failed jobs", ""]
+        out += ["## Notes: runs that did not pass their check", ""]
         for r in failures:
-            why = r["failed"].strip().splitlines()
-            out.append(f"- `{r['key']}`: {why[0] if why else '?'}")
+            why = (r.get("failed") or "; ".join(n for n in r.get("notes", []) if n.startswith("FAIL"))).strip()
+            why = why.splitlines()
+            key = r.get("key") or f"{r.get('job')}|{r.get('dialect')}|{r.get('size')}"
+            out.append(f"- `{key}`: {why[0][:400] if why else '?'}")
             if r.get("cmd"):
                 out.append(f"  - command: `{r['cmd']}`")
         out.append("")
