@@ -55,7 +55,7 @@ fn random_type(r: &mut Rng, mood: &EnumType) -> T {
         5 => T::Double,
         6 => T::Text,
         7 => T::Varchar {
-            length: 1 + r.below(100) as u32,
+            length: 5 + r.below(100) as u32,
         },
         8 => T::Blob,
         9 => T::Date,
