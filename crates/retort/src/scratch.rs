@@ -2,7 +2,9 @@
 //! retort executes DDL it wants to read back or test (`[models] sql`, the
 //! self-verification of autogenerate, `retort verify`).
 //!
-//! * SQLite: a file `retort_scratch_<pid>_<random>.db` in the temporary folder.
+//! * SQLite: a named in-memory database (`sqlite://file:retort_scratch_<pid>_<random>?mode=memory&cache=shared`)
+//!   that every connection of this process to its URL shares; it lives as long as
+//!   the [`Scratch`] value (which holds one connection open), and never touches disk.
 //! * PostgreSQL: `CREATE DATABASE retort_scratch_<pid>_<random>` on the server of
 //!   the URL given (the live database, or `[database] dev_url`). When the role may
 //!   not create databases, a schema of that name in the given database instead,
@@ -13,11 +15,12 @@
 //! A scratch is dropped by [`Scratch::drop`], or, if that is never reached (an
 //! error, a panic), when the value is dropped. [`drop_scratches_on_signal`] makes
 //! SIGINT and SIGTERM drop every live scratch before the process exits. A run that
-//! was killed outright (SIGKILL) leaves its scratch behind; the next
-//! [`Scratch::create`] on the same server drops every scratch whose process
-//! (the `<pid>` in its name) is no longer alive on this machine.
+//! was killed outright (SIGKILL) leaves its server scratch behind (an SQLite one
+//! dies with the process); the next [`Scratch::create`] on the same server drops
+//! every scratch whose process (the `<pid>` in its name) is no longer alive on
+//! this machine.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
@@ -34,8 +37,6 @@ const DROP_TIMEOUT: Duration = Duration::from_secs(10);
 /// What has to be removed to get rid of one scratch.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Cleanup {
-    /// A SQLite file (and its journal files).
-    File(PathBuf),
     /// A database on a server, dropped through a connection to `admin_url`.
     Database {
         kind: DialectKind,
@@ -66,12 +67,23 @@ fn unregister(c: &Cleanup) {
 
 /// One scratch database. Dropped by [`Scratch::drop`] or, failing that, when
 /// the value goes out of scope.
-#[derive(Debug)]
 pub struct Scratch {
     kind: DialectKind,
     name: String,
     url: String,
     cleanup: Option<Cleanup>,
+    /// SQLite: the connection that keeps the in-memory database alive.
+    keep_alive: Option<Box<dyn Driver>>,
+}
+
+impl std::fmt::Debug for Scratch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Scratch")
+            .field("kind", &self.kind)
+            .field("name", &self.name)
+            .field("url", &redact_url(&self.url))
+            .finish_non_exhaustive()
+    }
 }
 
 impl Scratch {
@@ -90,13 +102,15 @@ impl Scratch {
         let _ = drop_leftovers(base_url).await;
         let (url, cleanup) = match kind {
             DialectKind::Sqlite => {
-                let path = std::env::temp_dir().join(format!("{name}.db"));
-                let url = format!("sqlite://{}", path.display());
-                let cleanup = Cleanup::File(path);
-                register(&cleanup);
-                // Create the file now so that a failure shows here.
-                crate::connect(&url).await?;
-                (url, cleanup)
+                let url = format!("sqlite://file:{name}?mode=memory&cache=shared");
+                let keep_alive = crate::connect(&url).await?;
+                return Ok(Scratch {
+                    kind,
+                    name,
+                    url,
+                    cleanup: None,
+                    keep_alive: Some(keep_alive),
+                });
             }
             DialectKind::Postgres => {
                 let mut admin = crate::connect(base_url).await?;
@@ -169,6 +183,7 @@ impl Scratch {
             name,
             url,
             cleanup: Some(cleanup),
+            keep_alive: None,
         })
     }
 
@@ -194,6 +209,8 @@ impl Scratch {
 
     /// Drop the scratch database now. Close its connections first.
     pub async fn drop(mut self) -> Result<(), DbError> {
+        // An in-memory SQLite scratch ends with its last connection.
+        drop(self.keep_alive.take());
         match self.cleanup.take() {
             Some(c) => {
                 let result = remove(&c).await;
@@ -275,10 +292,6 @@ async fn remove(c: &Cleanup) -> Result<(), DbError> {
 
 async fn remove_inner(c: &Cleanup) -> Result<(), DbError> {
     match c {
-        Cleanup::File(path) => {
-            remove_sqlite_files(path);
-            Ok(())
-        }
         Cleanup::Database {
             kind,
             admin_url,
@@ -295,15 +308,6 @@ async fn remove_inner(c: &Cleanup) -> Result<(), DbError> {
                 .await?;
             Ok(())
         }
-    }
-}
-
-fn remove_sqlite_files(path: &Path) {
-    let _ = std::fs::remove_file(path);
-    for suffix in ["-wal", "-shm", "-journal"] {
-        let mut p = path.as_os_str().to_owned();
-        p.push(suffix);
-        let _ = std::fs::remove_file(PathBuf::from(p));
     }
 }
 
@@ -361,27 +365,15 @@ fn is_orphan(name: &str) -> bool {
 }
 
 /// Drop the scratches on the server of `base_url` (PostgreSQL and MySQL
-/// databases, PostgreSQL schemas of that database; SQLite files in the temporary
-/// folder) whose process is no longer alive. Returns their names.
+/// databases, PostgreSQL schemas of that database) whose process is no longer
+/// alive. Returns their names. (SQLite scratches live in memory: nothing to do.)
 pub async fn drop_leftovers(base_url: &str) -> Result<Vec<String>, DbError> {
     let Some(kind) = DialectKind::from_url(base_url) else {
         return Ok(Vec::new());
     };
     let mut dropped = Vec::new();
     match kind {
-        DialectKind::Sqlite => {
-            if let Ok(rd) = std::fs::read_dir(std::env::temp_dir()) {
-                for entry in rd.flatten() {
-                    let file = entry.file_name().to_string_lossy().to_string();
-                    if let Some(stem) = file.strip_suffix(".db")
-                        && is_orphan(stem)
-                    {
-                        remove_sqlite_files(&entry.path());
-                        dropped.push(stem.to_string());
-                    }
-                }
-            }
-        }
+        DialectKind::Sqlite => {}
         DialectKind::Postgres | DialectKind::Mysql => {
             let mut admin = crate::connect(base_url).await?;
             let sql = match kind {

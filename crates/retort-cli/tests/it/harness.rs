@@ -317,18 +317,12 @@ pub fn blog_v2() -> String {
     )
 }
 
-/// The scratch databases (SQLite: scratch files in the temporary folder) that
-/// process `pid` owns right now.
+/// The scratch databases that process `pid` owns on the server right now
+/// (SQLite scratches live in the process's memory: always none).
 pub fn scratches_of(kind: DialectKind, pid: u32) -> Vec<String> {
     let prefix = format!("retort_scratch_{pid}_");
     let mut names: Vec<String> = match kind {
-        DialectKind::Sqlite => std::fs::read_dir(std::env::temp_dir())
-            .map(|rd| {
-                rd.filter_map(|e| e.ok())
-                    .map(|e| e.file_name().to_string_lossy().to_string())
-                    .collect()
-            })
-            .unwrap_or_default(),
+        DialectKind::Sqlite => Vec::new(),
         _ => block_on(async {
             let mut d = retort::connect(&server_url(kind))
                 .await

@@ -1,7 +1,7 @@
 //! Scratch databases are never left behind: not after a normal run, not after
 //! a run interrupted by SIGINT or SIGTERM (the signal handler drops them), and
 //! not after a run killed outright (the next run drops the leftovers of dead
-//! processes).
+//! processes). SQLite scratches are in-memory databases of the process.
 
 use std::time::{Duration, Instant};
 
@@ -9,22 +9,29 @@ use retort_dialect::DialectKind;
 
 use crate::harness::{BLOG_V1, Project, scratches_of};
 
-dialect_tests! {
-    sigint_drops_scratches => sigint;
-    sigterm_drops_scratches => sigterm;
-    sigkill_leftovers_are_dropped_by_the_next_run => sigkill;
+/// The signal tests, on the servers (an SQLite scratch lives in the process's
+/// memory and ends with it).
+macro_rules! server_tests {
+    ($($name:ident => $signal:literal, $code:expr;)*) => {
+        $(
+            mod $name {
+                #[test]
+                fn postgres() {
+                    super::interrupted(retort_dialect::DialectKind::Postgres, $signal, $code)
+                }
+                #[test]
+                fn mysql() {
+                    super::interrupted(retort_dialect::DialectKind::Mysql, $signal, $code)
+                }
+            }
+        )*
+    };
 }
 
-fn sigint(kind: DialectKind) {
-    interrupted(kind, "INT", Some(130));
-}
-
-fn sigterm(kind: DialectKind) {
-    interrupted(kind, "TERM", Some(143));
-}
-
-fn sigkill(kind: DialectKind) {
-    interrupted(kind, "KILL", None);
+server_tests! {
+    sigint_drops_scratches => "INT", Some(130);
+    sigterm_drops_scratches => "TERM", Some(143);
+    sigkill_leftovers_are_dropped_by_the_next_run => "KILL", None;
 }
 
 /// A project whose `verify` takes a while: a chain of hand-written revisions.
