@@ -98,8 +98,20 @@ impl Ctx {
                 )
                 .with_help("keep either [models] rust or [models] sql in retort.toml"));
             }
+            // Files in the order given; a folder stands for its `.sql` files by name.
+            let mut files = Vec::new();
             for p in &c.sql_models {
-                if !p.is_file() {
+                if p.is_dir() {
+                    let mut inside: Vec<std::path::PathBuf> = std::fs::read_dir(p)
+                        .map_err(|e| CliError::input(format!("cannot read {}: {e}", p.display())))?
+                        .filter_map(|e| e.ok().map(|e| e.path()))
+                        .filter(|f| f.is_file() && f.extension().is_some_and(|x| x == "sql"))
+                        .collect();
+                    inside.sort();
+                    files.extend(inside);
+                } else if p.is_file() {
+                    files.push(p.clone());
+                } else {
                     return Err(CliError::input(format!(
                         "SQL models file {} does not exist",
                         p.display()
@@ -116,7 +128,6 @@ impl Ctx {
                 exclude_tables: c.exclude_tables.clone(),
                 version_table: c.version_table.clone(),
             };
-            let files = c.sql_models.clone();
             let loaded = std::thread::scope(|s| {
                 s.spawn(move || {
                     let rt = tokio::runtime::Builder::new_current_thread()

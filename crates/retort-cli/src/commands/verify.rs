@@ -46,4 +46,7 @@ fn print_text(ctx: &Ctx, report: &Report) {
         let mark = if c.ok { "ok  " } else { "FAIL" };
         println!("{mark} {:<14} {}", c.name, c.message);
     }
+    if report.ok && !ctx.global.quiet {
+        println!("All {} checks passed", report.checks.len());
+    }
 }

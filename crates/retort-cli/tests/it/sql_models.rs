@@ -222,3 +222,46 @@ fn sqlite_dump_style_schema() {
     p.retort(&["check"]).expect_code(0);
     p.retort(&["verify"]).expect_code(0);
 }
+
+/// A folder in `[models] sql` stands for its `.sql` files, in name order.
+#[test]
+fn sql_models_from_a_folder() {
+    let p = Project::new_sql(DialectKind::Sqlite, "");
+    p.write(
+        "retort.toml",
+        &format!(
+            "[database]\nurl = \"{}\"\n\n[models]\nsql = [\"schema\"]\n",
+            p.db.url
+        ),
+    );
+    p.write(
+        "schema/02_posts.sql",
+        "CREATE TABLE posts (id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL REFERENCES users (id));\n",
+    );
+    p.write(
+        "schema/01_users.sql",
+        "CREATE TABLE users (id INTEGER PRIMARY KEY);\n",
+    );
+    p.write("schema/notes.txt", "not SQL");
+    p.retort(&["revision", "--autogenerate", "-m", "init"])
+        .expect_code(0);
+    p.retort(&["upgrade", "head"]).expect_code(0);
+    p.retort(&["check"]).expect_code(0);
+    let tables: Vec<String> = p.db.schema().tables.into_iter().map(|t| t.name).collect();
+    assert_eq!(tables, ["posts", "users"]);
+
+    p.write(
+        "retort.toml",
+        &format!(
+            "[database]\nurl = \"{}\"\n\n[models]\nsql = [\"missing.sql\"]\n",
+            p.db.url
+        ),
+    );
+    let r = p.retort(&["check"]).expect_code(2);
+    assert!(
+        r.stderr
+            .contains("SQL models file [PROJECT]/missing.sql does not exist"),
+        "{}",
+        r.stderr
+    );
+}
