@@ -266,6 +266,11 @@ fn add_random_extras(r: &mut Rng, t: &mut Table, others: &[QualifiedName]) {
     }
 }
 
+/// Whether the primary key is `(id)`, so foreign keys can reference it.
+fn keyed_by_id(t: &Table) -> bool {
+    t.primary_key.as_ref().is_some_and(|p| p.columns == ["id"])
+}
+
 /// Remove a column and everything built on it.
 fn remove_column(t: &mut Table, name: &str) {
     t.columns.retain(|c| c.name != name);
@@ -301,7 +306,13 @@ fn mutate(r: &mut Rng, a: &Schema) -> Schema {
                     b.tables.iter().map(|t| t.qualified_name()).collect();
                 let n = format!("n{}", r.below(1000));
                 if !names.iter().any(|q| q.name == n) {
-                    b.tables.push(random_table(r, None, &n, &mood, &names));
+                    let targets: Vec<QualifiedName> = b
+                        .tables
+                        .iter()
+                        .filter(|t| keyed_by_id(t))
+                        .map(|t| t.qualified_name())
+                        .collect();
+                    b.tables.push(random_table(r, None, &n, &mood, &targets));
                 }
             }
             1 if b.tables.len() > 1 => {
@@ -368,12 +379,19 @@ fn mutate(r: &mut Rng, a: &Schema) -> Schema {
             }
             k => {
                 let i = r.below(b.tables.len());
+                let me = b.tables[i].qualified_name();
+                // foreign keys may only point at tables keyed by `id` alone
                 let others: Vec<QualifiedName> = b
                     .tables
                     .iter()
+                    .filter(|t| keyed_by_id(t))
                     .map(|t| t.qualified_name())
-                    .filter(|q| q != &b.tables[i].qualified_name())
+                    .filter(|q| q != &me)
                     .collect();
+                let referenced = b
+                    .tables
+                    .iter()
+                    .any(|t| t.foreign_keys.iter().any(|f| f.ref_table == me));
                 let e = b.enums[0].clone();
                 let t = &mut b.tables[i];
                 let free: Vec<usize> = (0..t.columns.len())
@@ -435,7 +453,7 @@ fn mutate(r: &mut Rng, a: &Schema) -> Schema {
                             }
                         }
                     }
-                    6 if r.chance(30) => {
+                    6 if !referenced && r.chance(30) => {
                         // primary key: (id) <-> (id, label), identity on or off
                         let pk = t
                             .primary_key
