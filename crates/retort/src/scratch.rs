@@ -50,6 +50,26 @@ enum Cleanup {
 /// Set once a signal handler started dropping every scratch.
 static SHUTTING_DOWN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
+/// Scratches being made right now: a `CREATE DATABASE` the server is still
+/// running would otherwise appear after the signal handler dropped it.
+static IN_FLIGHT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Counts one scratch in the making while it lives.
+struct InFlight;
+
+impl InFlight {
+    fn start() -> InFlight {
+        IN_FLIGHT.fetch_add(1, Ordering::SeqCst);
+        InFlight
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        IN_FLIGHT.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
 /// The scratches of this process that still exist, for the signal handler.
 static LIVE: Mutex<Vec<Cleanup>> = Mutex::new(Vec::new());
 
@@ -98,6 +118,10 @@ impl Scratch {
             ))
         })?;
         let name = unique_name();
+        let making = InFlight::start();
+        if SHUTTING_DOWN.load(Ordering::SeqCst) {
+            return Err(DbError::connect("interrupted"));
+        }
         // Best effort: a leftover we cannot drop does not stop this run.
         let _ = drop_leftovers(base_url).await;
         let (url, cleanup) = match kind {
@@ -171,11 +195,10 @@ impl Scratch {
                 (with_database(base_url, &name), database)
             }
         };
-        // Registered before it was made, so a signal at any point finds it; one
-        // that came while it was being made has already emptied the list.
+        // Registered before it was made, and the signal handler waits for
+        // scratches in the making: a signal at any point finds it.
+        drop(making);
         if SHUTTING_DOWN.load(Ordering::SeqCst) {
-            let _ = remove(&cleanup).await;
-            unregister(&cleanup);
             return Err(DbError::connect("interrupted"));
         }
         Ok(Scratch {
@@ -417,6 +440,10 @@ async fn names(admin: &mut dyn Driver, sql: &str) -> Result<Vec<String>, DbError
 /// calls it; so may an application before it exits).
 pub async fn drop_all() {
     SHUTTING_DOWN.store(true, Ordering::SeqCst);
+    let waited = std::time::Instant::now();
+    while IN_FLIGHT.load(Ordering::SeqCst) > 0 && waited.elapsed() < DROP_TIMEOUT {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
     let live = match LIVE.lock() {
         Ok(mut l) => std::mem::take(&mut *l),
         Err(_) => return,

@@ -86,6 +86,11 @@ fn interrupted(kind: DialectKind, signal: &str, exit_code: Option<i32>) {
             "the signal handler left a scratch"
         );
     }
+    if exit_code.is_none() {
+        // A `CREATE DATABASE` the killed process had sent still completes on the
+        // server; give it a moment, so that the next run can see what it leaves.
+        std::thread::sleep(Duration::from_millis(500));
+    }
     // The next run cleans up what a killed run left (and its own scratches); a
     // project without revisions keeps it short.
     for f in p.migration_files() {
