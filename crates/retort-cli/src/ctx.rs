@@ -108,6 +108,13 @@ impl Ctx {
                         .filter(|f| f.is_file() && f.extension().is_some_and(|x| x == "sql"))
                         .collect();
                     inside.sort();
+                    if inside.is_empty() {
+                        return Err(CliError::input(format!(
+                            "SQL models folder {} holds no .sql file",
+                            p.display()
+                        ))
+                        .with_help("fix [models] sql in retort.toml"));
+                    }
                     files.extend(inside);
                 } else if p.is_file() {
                     files.push(p.clone());
@@ -136,7 +143,13 @@ impl Ctx {
                         .map_err(|e| CliError::input(format!("cannot start a runtime: {e}")))?;
                     rt.block_on(retort::sql_models::load(&files, &base, &scope))
                         .map_err(|e| match e {
-                            retort::sql_models::SqlModelError::Db(db) => CliError::from(db),
+                            retort::sql_models::SqlModelError::Db(db) => {
+                                let mut e = CliError::from(db);
+                                if e.help.is_none() {
+                                    e.help = Some("SQL models run on a scratch database: the role needs the right to create databases (on PostgreSQL, or schemas), or set [database] dev_url to a server where it has it".into());
+                                }
+                                e
+                            }
                             other => CliError::input(other.to_string())
                                 .with_help("fix the DDL in the file named; it is run as is on a scratch database"),
                         })
