@@ -203,3 +203,82 @@ pub fn dot(schema: &Schema) -> String {
     out.push_str("}\n");
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use retort_schema::{Column, ColumnType, ForeignKey, PrimaryKey, Table};
+
+    use super::*;
+
+    fn schema() -> Schema {
+        let mut events = Table {
+            schema: Some("audit".into()),
+            name: "user events".into(),
+            columns: vec![
+                Column::new("id", ColumnType::BigInt),
+                Column::new(
+                    "amount",
+                    ColumnType::Decimal {
+                        precision: 10,
+                        scale: 2,
+                    },
+                ),
+                Column::new("user id", ColumnType::Integer),
+            ],
+            primary_key: Some(PrimaryKey {
+                name: None,
+                columns: vec!["id".into()],
+            }),
+            ..Default::default()
+        };
+        events.columns[0].nullable = false;
+        events.foreign_keys.push(ForeignKey {
+            name: "fk".into(),
+            named: false,
+            columns: vec!["user id".into()],
+            ref_table: QualifiedName::new("users"),
+            ref_columns: vec!["id".into()],
+            on_delete: Default::default(),
+            on_update: Default::default(),
+            deferrable: false,
+        });
+        let users = Table {
+            name: "users".into(),
+            columns: vec![Column::new("id", ColumnType::Integer)],
+            ..Default::default()
+        };
+        Schema {
+            tables: vec![events, users],
+            enums: vec![],
+        }
+    }
+
+    #[test]
+    fn odd_names_become_mermaid_identifiers_with_the_real_name_shown() {
+        let m = mermaid(&schema());
+        assert!(
+            m.contains("    audit_user_events[\"audit.user events\"] {\n"),
+            "{m}"
+        );
+        assert!(m.contains("        bigint id PK \"not null\"\n"), "{m}");
+        assert!(m.contains("        decimal(10_2) amount\n"), "{m}");
+        assert!(
+            m.contains("        integer user_id FK \"user id\"\n"),
+            "{m}"
+        );
+        assert!(
+            m.contains("    audit_user_events }o--|o users : \"user id\"\n"),
+            "{m}"
+        );
+    }
+
+    #[test]
+    fn dot_quotes_and_escapes() {
+        let d = dot(&schema());
+        assert!(d.contains("  \"audit.user events\" [label=<"), "{d}");
+        assert!(
+            d.contains("  \"audit.user events\":\"c2\" -> \"users\":\"c0\" [label=\"user id\"];"),
+            "{d}"
+        );
+    }
+}
