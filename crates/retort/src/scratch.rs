@@ -225,6 +225,13 @@ impl Scratch {
         self.kind
     }
 
+    /// True when this is a PostgreSQL scratch *schema* in a shared database (the
+    /// role may not create databases): objects in other schemas would be the
+    /// shared database's own.
+    pub fn is_shared_database(&self) -> bool {
+        matches!(self.cleanup, Some(Cleanup::Schema { .. }))
+    }
+
     /// A new connection to the scratch database.
     pub async fn connect(&self) -> Result<Box<dyn Driver>, DbError> {
         crate::connect(&self.url).await

@@ -28,6 +28,16 @@ pub enum VerifyError {
     /// The scratch database could not be created, read or dropped.
     #[error("scratch database: {0}")]
     Db(#[from] DbError),
+    /// The models use schemas a scratch schema in a shared database cannot hold.
+    #[error("{0}")]
+    SharedDatabase(String),
+}
+
+fn shared_database_message(scope: &Scope) -> String {
+    format!(
+        "the models use the schema(s) {}, and the scratch is only a schema in the live database (the role may not create databases): verifying would run DDL in the live database's own schemas",
+        scope.schemas.join(", ")
+    )
 }
 
 /// The result of `retort verify`: every check, in order.
@@ -93,6 +103,10 @@ pub async fn verify(
 
     // Upgrade base -> head in one run, then compare with the models.
     let scratch = Scratch::create(base_url).await?;
+    if scratch.is_shared_database() && !scope.schemas.is_empty() {
+        scratch.drop().await?;
+        return Err(VerifyError::SharedDatabase(shared_database_message(scope)));
+    }
     let result = async {
         let mut driver = scratch.connect().await?;
         prepare_schemas(driver.as_mut(), scope, &Schema::default()).await?;
@@ -308,6 +322,10 @@ pub async fn verify_revision(
 ) -> Result<RevisionCheck, DbError> {
     let (live, desired) = touched(live, desired, changes);
     let scratch = Scratch::create(base_url).await?;
+    if scratch.is_shared_database() && !scope.schemas.is_empty() {
+        scratch.drop().await?;
+        return Ok(RevisionCheck::NotVerified(shared_database_message(scope)));
+    }
     let result = async {
         let mut driver = scratch.connect().await?;
         verify_revision_on(driver.as_mut(), &live, &desired, scope, upgrade, downgrade).await

@@ -21,6 +21,8 @@ pub async fn verify(ctx: &mut Ctx) -> Result<(), CliError> {
         .await
         .map_err(|e| match e {
             VerifyError::Db(db) => CliError::from(db),
+            e @ VerifyError::SharedDatabase(_) => CliError::input(e.to_string())
+                .with_help("set [database] dev_url to a server where retort may create databases"),
             other => CliError::input(other.to_string()),
         })?;
     if ctx.json() {

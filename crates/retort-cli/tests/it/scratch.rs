@@ -138,9 +138,30 @@ fn postgres_without_createdb_uses_a_scratch_schema() {
     p.retort(&["upgrade", "head"]).expect_code(0);
     p.retort(&["check"]).expect_code(0);
     p.retort(&["verify"]).expect_code(0);
-    let left =
-        p.db.query("SELECT nspname::text FROM pg_namespace WHERE nspname LIKE 'retort_scratch%'");
-    assert!(left.is_empty(), "scratch schemas left: {left:?}");
+
+    // Models in another schema cannot be verified in a scratch schema: that would
+    // run DDL in the live database's own schema.
+    p.write(
+        "schema.sql",
+        "CREATE TABLE users (id integer PRIMARY KEY, name varchar(40) NOT NULL);\n\
+         CREATE INDEX ix_users_name ON users (name);\n\
+         CREATE SCHEMA audit;\nCREATE TABLE audit.events (id integer PRIMARY KEY);\n",
+    );
+    let r = p
+        .retort(&["revision", "--autogenerate", "-m", "audit"])
+        .expect_code(0);
+    assert!(
+        r.stderr
+            .contains("warning: the revision was not verified: the models use the schema(s) audit"),
+        "{}",
+        r.stderr
+    );
+    let r = p.retort(&["verify"]).expect_code(2);
+    assert!(r.stderr.contains("set [database] dev_url"), "{}", r.stderr);
+    let left = p.db.query(
+        "SELECT nspname::text FROM pg_namespace WHERE nspname LIKE 'retort_scratch%' OR nspname = 'audit'",
+    );
+    assert!(left.is_empty(), "schemas left: {left:?}");
 }
 
 /// `[database] dev_url` is where scratch databases are made.
