@@ -101,10 +101,10 @@ pub async fn load(
             path: path.clone(),
             source,
         })?;
-        let text = if kind == Some(DialectKind::Mysql) {
-            unwrap_executable_comments(&text)
-        } else {
-            text
+        let text = match kind {
+            Some(DialectKind::Mysql) => apply_delimiters(&unwrap_executable_comments(&text)),
+            Some(DialectKind::Postgres) => drop_psql_meta_commands(&text),
+            _ => text,
         };
         let mut statements =
             retort_migrate::split_statements(&text, 1).map_err(|e| SqlModelError::Split {
@@ -251,6 +251,57 @@ fn unwrap_executable_comments(src: &str) -> String {
     out
 }
 
+/// The MySQL client's `DELIMITER` command (not SQL, but in every dump with
+/// triggers or routines): the command lines are blanked and a statement ending
+/// with the custom delimiter ends with `;` instead (the splitter knows
+/// `BEGIN ... END` bodies). Line numbers stay right.
+fn apply_delimiters(src: &str) -> String {
+    let mut delimiter = ";".to_string();
+    let mut out = String::with_capacity(src.len());
+    for line in src.split_inclusive('\n') {
+        let (body, newline) = match line.strip_suffix('\n') {
+            Some(b) => (b, "\n"),
+            None => (line, ""),
+        };
+        let trimmed = body.trim();
+        let mut words = trimmed.splitn(2, char::is_whitespace);
+        if words
+            .next()
+            .is_some_and(|w| w.eq_ignore_ascii_case("DELIMITER"))
+            && let Some(d) = words.next().map(str::trim).filter(|d| !d.is_empty())
+        {
+            delimiter = d.to_string();
+            out.push_str(newline);
+            continue;
+        }
+        if delimiter != ";"
+            && let Some(stmt) = body.trim_end().strip_suffix(delimiter.as_str())
+        {
+            out.push_str(stmt);
+            out.push(';');
+            out.push_str(newline);
+            continue;
+        }
+        out.push_str(line);
+    }
+    out
+}
+
+/// psql meta-commands (`\connect`, `\set`, and the `\restrict` lines of
+/// recent `pg_dump`s) are not SQL: lines that start with one are blanked.
+fn drop_psql_meta_commands(src: &str) -> String {
+    src.split_inclusive('\n')
+        .map(|line| {
+            let mut chars = line.chars();
+            if chars.next() == Some('\\') && chars.next().is_some_and(|c| c.is_ascii_alphabetic()) {
+                if line.ends_with('\n') { "\n" } else { "" }
+            } else {
+                line
+            }
+        })
+        .collect()
+}
+
 /// Statements that would reach outside the scratch database.
 fn refused(sql: &str, kind: Option<DialectKind>) -> Option<String> {
     let words: Vec<String> = sql
@@ -360,6 +411,23 @@ mod tests {
         assert!(!is_skipped("SET search_path = public"));
         assert!(!is_skipped("ALTER TABLE t ADD COLUMN owner text"));
         assert!(!is_skipped("CREATE TABLE users (id int)"));
+    }
+
+    #[test]
+    fn delimiters_and_meta_commands() {
+        let src = "CREATE TABLE t (a int);\nDELIMITER ;;\nCREATE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW BEGIN\n  SET NEW.a = 1;\nEND ;;\nDELIMITER ;\nCREATE TABLE u (b int);\n";
+        let got = apply_delimiters(src);
+        assert_eq!(
+            got,
+            "CREATE TABLE t (a int);\n\nCREATE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW BEGIN\n  SET NEW.a = 1;\nEND ;\n\nCREATE TABLE u (b int);\n"
+        );
+        let split = retort_migrate::split_statements(&got, 1).expect("split");
+        assert_eq!(split.len(), 3, "{split:?}");
+        assert_eq!(split[2].line, 7);
+        assert_eq!(
+            drop_psql_meta_commands("\\restrict abc\nSET x = 1;\n\\connect db\nSELECT '\\n';\n"),
+            "\nSET x = 1;\n\nSELECT '\\n';\n"
+        );
     }
 
     #[test]

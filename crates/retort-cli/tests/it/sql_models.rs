@@ -145,12 +145,12 @@ fn sql_model_errors_name_file_and_line(kind: DialectKind) {
     );
 }
 
-/// The shape of a `pg_dump --schema-only` file: session settings, an emptied
+/// The shape of a `pg_dump --schema-only` file: `\\restrict` lines, session settings, an emptied
 /// `search_path`, names qualified with `public`, constraints added by ALTER TABLE ONLY,
 /// ownership and privileges of roles the scratch server does not have (skipped).
 #[test]
 fn pg_dump_style_schema() {
-    let dump = "--\n-- PostgreSQL database dump\n--\n\n\
+    let dump = "--\n-- PostgreSQL database dump\n--\n\n\\restrict k3yk3yk3y\n\n\
         SET statement_timeout = 0;\nSET client_encoding = 'UTF8';\n\
         SELECT pg_catalog.set_config('search_path', '', false);\n\
         SET default_table_access_method = heap;\n\n\
@@ -164,7 +164,7 @@ fn pg_dump_style_schema() {
         COMMENT ON TABLE public.users IS 'people';\n\
         ALTER TABLE public.users OWNER TO no_such_role;\n\
         GRANT SELECT ON TABLE public.users TO no_such_role;\n\n\
-        -- PostgreSQL database dump complete\n";
+        -- PostgreSQL database dump complete\n\n\\unrestrict k3yk3yk3y\n";
     let p = Project::new_sql(DialectKind::Postgres, dump);
     p.retort(&["revision", "--autogenerate", "-m", "init"])
         .expect_code(0);
@@ -174,7 +174,8 @@ fn pg_dump_style_schema() {
 }
 
 /// The shape of a `mysqldump --no-data` file (executable comments turn foreign
-/// key checks off, so a table may reference one created later), and a refused `USE`.
+/// key checks off, so a table may reference one created later; a trigger between
+/// `DELIMITER` commands), and a refused `USE`.
 #[test]
 fn mysqldump_style_schema() {
     let dump = "-- MySQL dump\n\
@@ -183,6 +184,11 @@ fn mysqldump_style_schema() {
         CREATE TABLE `posts` (\n  `id` int(11) NOT NULL,\n  `user_id` int(11) NOT NULL,\n  PRIMARY KEY (`id`),\n  CONSTRAINT `posts_user_fk` FOREIGN KEY (`user_id`) REFERENCES `users` (`id`)\n) ENGINE=InnoDB;\n\
         DROP TABLE IF EXISTS `users`;\n\
         CREATE TABLE `users` (\n  `id` int(11) NOT NULL AUTO_INCREMENT,\n  `name` varchar(40) NOT NULL,\n  PRIMARY KEY (`id`),\n  KEY `users_name_idx` (`name`)\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;\n\
+        DELIMITER ;;\n\
+        /*!50003 CREATE TRIGGER users_name BEFORE INSERT ON users FOR EACH ROW BEGIN\n\
+          SET NEW.name = TRIM(NEW.name);\n\
+        END */;;\n\
+        DELIMITER ;\n\
         /*!40014 SET FOREIGN_KEY_CHECKS=@OLD_FOREIGN_KEY_CHECKS */;\n";
     let p = Project::new_sql(DialectKind::Mysql, dump);
     p.retort(&["revision", "--autogenerate", "-m", "init"])
