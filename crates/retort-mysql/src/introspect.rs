@@ -1,6 +1,11 @@
-//! Reading the live schema from `information_schema`, in five bulk queries for
-//! all databases in scope (tables, columns, index parts, foreign-key parts,
-//! checks), whatever the number of tables.
+//! Reading the live schema from `information_schema`, in six bulk queries for
+//! all databases in scope (tables, columns, index parts, foreign-key actions,
+//! foreign-key columns, checks), whatever the number of tables.
+//!
+//! No query joins two `information_schema` views on MariaDB: it re-reads one
+//! view for every row of the other (measured at 5,000 tables: 21-31 s for the
+//! foreign-key join, 0.3 s for the two queries joined in Rust). The MySQL 8 check
+//! query joins over the data dictionary, with the schema condition on both sides.
 //!
 //! Every query runs over the text protocol and every value is read as bytes and
 //! decoded as UTF-8, so MariaDB's habit of typing some `information_schema`
@@ -271,26 +276,43 @@ pub async fn introspect(
         }
     }
 
-    // 4. foreign keys
+    // 4. foreign keys: actions, then columns (two queries joined here: MariaDB
+    // joins these two views by re-reading one of them for every row of the other).
     let sql = format!(
-        "SELECT {}, {}, {}, {}, {}, {}, {}, {}, {} FROM information_schema.KEY_COLUMN_USAGE k \
-         JOIN information_schema.REFERENTIAL_CONSTRAINTS r \
-           ON r.CONSTRAINT_SCHEMA = k.CONSTRAINT_SCHEMA AND r.CONSTRAINT_NAME = k.CONSTRAINT_NAME AND r.TABLE_NAME = k.TABLE_NAME \
-         WHERE k.TABLE_SCHEMA IN ({in_list}) AND k.REFERENCED_TABLE_NAME IS NOT NULL \
-         ORDER BY k.TABLE_SCHEMA, k.TABLE_NAME, k.CONSTRAINT_NAME, k.ORDINAL_POSITION",
-        c("k.TABLE_SCHEMA"),
-        c("k.TABLE_NAME"),
-        c("k.CONSTRAINT_NAME"),
-        c("k.COLUMN_NAME"),
-        c("k.REFERENCED_TABLE_SCHEMA"),
-        c("k.REFERENCED_TABLE_NAME"),
-        c("k.REFERENCED_COLUMN_NAME"),
-        c("r.UPDATE_RULE"),
-        c("r.DELETE_RULE")
+        "SELECT {}, {}, {}, {}, {} FROM information_schema.REFERENTIAL_CONSTRAINTS \
+         WHERE CONSTRAINT_SCHEMA IN ({in_list})",
+        c("CONSTRAINT_SCHEMA"),
+        c("TABLE_NAME"),
+        c("CONSTRAINT_NAME"),
+        c("UPDATE_RULE"),
+        c("DELETE_RULE")
+    );
+    let mut actions: BTreeMap<(String, String, String), (FkAction, FkAction)> = BTreeMap::new();
+    for r in text_rows(conn, &sql).await? {
+        actions.insert(
+            (s(&r[0]), s(&r[1]), s(&r[2])),
+            (
+                FkAction::parse(&s(&r[4])).unwrap_or_default(),
+                FkAction::parse(&s(&r[3])).unwrap_or_default(),
+            ),
+        );
+    }
+    let sql = format!(
+        "SELECT {}, {}, {}, {}, {}, {}, {} FROM information_schema.KEY_COLUMN_USAGE \
+         WHERE TABLE_SCHEMA IN ({in_list}) AND REFERENCED_TABLE_NAME IS NOT NULL \
+         ORDER BY TABLE_SCHEMA, TABLE_NAME, CONSTRAINT_NAME, ORDINAL_POSITION",
+        c("TABLE_SCHEMA"),
+        c("TABLE_NAME"),
+        c("CONSTRAINT_NAME"),
+        c("COLUMN_NAME"),
+        c("REFERENCED_TABLE_SCHEMA"),
+        c("REFERENCED_TABLE_NAME"),
+        c("REFERENCED_COLUMN_NAME")
     );
     let mut fks: BTreeMap<(String, String, String), ForeignKey> = BTreeMap::new();
     for r in text_rows(conn, &sql).await? {
         let key = (s(&r[0]), s(&r[1]), s(&r[2]));
+        let (on_delete, on_update) = actions.get(&key).copied().unwrap_or_default();
         let fk = fks.entry(key.clone()).or_insert_with(|| ForeignKey {
             name: key.2.clone(),
             named: false,
@@ -300,8 +322,8 @@ pub async fn introspect(
                 name: s(&r[5]),
             },
             ref_columns: Vec::new(),
-            on_delete: FkAction::parse(&s(&r[8])).unwrap_or_default(),
-            on_update: FkAction::parse(&s(&r[7])).unwrap_or_default(),
+            on_delete,
+            on_update,
             deferrable: false,
         });
         fk.columns.push(s(&r[3]));
@@ -326,7 +348,8 @@ pub async fn introspect(
             "SELECT {}, {}, {}, {} FROM information_schema.TABLE_CONSTRAINTS t \
              JOIN information_schema.CHECK_CONSTRAINTS c \
                ON c.CONSTRAINT_SCHEMA = t.CONSTRAINT_SCHEMA AND c.CONSTRAINT_NAME = t.CONSTRAINT_NAME \
-             WHERE t.CONSTRAINT_TYPE = 'CHECK' AND t.TABLE_SCHEMA IN ({in_list})",
+             WHERE t.CONSTRAINT_TYPE = 'CHECK' AND t.TABLE_SCHEMA IN ({in_list}) \
+               AND c.CONSTRAINT_SCHEMA IN ({in_list})",
             c("t.TABLE_SCHEMA"),
             c("t.TABLE_NAME"),
             c("t.CONSTRAINT_NAME"),

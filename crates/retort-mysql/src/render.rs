@@ -292,6 +292,27 @@ pub fn render_changes(changes: &[Change]) -> Vec<Statement> {
             }
         }
     }
+    // Tables dropped at the end lose such keys now, too.
+    let mut fk_gone: HashSet<(QualifiedName, String)> = HashSet::new();
+    for c in changes {
+        if let Change::DropTable { table } = c {
+            let me = table.qualified_name();
+            for fk in &table.foreign_keys {
+                if fk
+                    .ref_columns
+                    .iter()
+                    .any(|c| retyped.contains(&(fk.ref_table.clone(), c.clone())))
+                {
+                    out.push(Statement::new(format!(
+                        "ALTER TABLE {} DROP FOREIGN KEY {}",
+                        qn(&me),
+                        q(&fk.name)
+                    )));
+                    fk_gone.insert((me.clone(), fk.name.clone()));
+                }
+            }
+        }
+    }
     // 3. new tables
     let created: HashSet<QualifiedName> = changes
         .iter()
@@ -306,9 +327,15 @@ pub fn render_changes(changes: &[Change]) -> Vec<Statement> {
         if let Change::CreateTable { table } = c {
             let me = table.qualified_name();
             let (stmt, later) = create_table(table, |fk| {
-                fk.ref_table == me
+                let ready = fk.ref_table == me
                     || done.contains(&fk.ref_table)
-                    || !created.contains(&fk.ref_table)
+                    || !created.contains(&fk.ref_table);
+                // A key to a column whose type changes waits until it has changed.
+                ready
+                    && !fk
+                        .ref_columns
+                        .iter()
+                        .any(|c| retyped.contains(&(fk.ref_table.clone(), c.clone())))
             });
             out.push(stmt);
             deferred.extend(later.into_iter().map(|fk| (me.clone(), fk)));
@@ -363,7 +390,10 @@ pub fn render_changes(changes: &[Change]) -> Vec<Statement> {
                 // A cycle: drop the foreign keys between the remaining tables first.
                 for t in &dropping {
                     for fk in &t.foreign_keys {
-                        if names.contains(&fk.ref_table) && fk.ref_table != t.qualified_name() {
+                        if names.contains(&fk.ref_table)
+                            && fk.ref_table != t.qualified_name()
+                            && !fk_gone.contains(&(t.qualified_name(), fk.name.clone()))
+                        {
                             out.push(Statement::new(format!(
                                 "ALTER TABLE {} DROP FOREIGN KEY {}",
                                 qn(&t.qualified_name()),

@@ -392,6 +392,7 @@ async fn random_pairs_round_trip() {
     };
     let (_db, mut driver) = TestDb::create().await;
     for seed in seeds {
+        eprintln!("case: RETORT_MYSQL_SEED={seed}");
         let mut r = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
         let a = random_schema(&mut r);
         let b = mutate(&mut r, &a);
@@ -406,6 +407,17 @@ async fn random_pairs_round_trip() {
 
         let plan = retort_schema::diff(&live_a, &nb, &Default::default());
         let up = MysqlDialect.render(&plan.changes);
+        if std::env::var("RETORT_DEBUG").is_ok() {
+            eprintln!(
+                "{}",
+                plan.changes
+                    .iter()
+                    .map(|c| c.describe())
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            );
+            eprintln!("{}", sql_text(&up));
+        }
         apply_skipping_todos(&mut driver, &up).await;
         let live_b = live(&mut driver).await;
         let again = retort_schema::diff(&live_b, &nb, &Default::default());
