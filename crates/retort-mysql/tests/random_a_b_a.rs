@@ -3,7 +3,7 @@
 //! checks) and random edits B of them. For each pair: create A, upgrade with the
 //! rendered diff, require B exactly and a clean diff, downgrade, require A.
 //!
-//! `RETORT_MYSQL_CASES` sets the number of pairs (default 60); `RETORT_MYSQL_SEED`
+//! `RETORT_MYSQL_CASES` sets the number of pairs (default 100); `RETORT_MYSQL_SEED`
 //! replays one failing seed.
 
 mod common;
@@ -382,7 +382,7 @@ async fn random_pairs_round_trip() {
     let cases: u64 = std::env::var("RETORT_MYSQL_CASES")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(60);
+        .unwrap_or(100);
     let seeds: Vec<u64> = match std::env::var("RETORT_MYSQL_SEED")
         .ok()
         .and_then(|s| s.parse().ok())
