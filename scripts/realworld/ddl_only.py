@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Keep the part of a packaged schema file that retort models: tables, columns, keys, indexes,
 foreign keys, checks, sequences and types. Dropped, and counted on stderr:
-  - data: INSERT / UPDATE / DELETE / REPLACE statements;
+  - data: INSERT / UPDATE / DELETE / REPLACE statements, and top-level SELECTs (function calls
+    made for their effect, such as Icinga's `SELECT updatedbversion(..)`);
   - objects outside retort's schema model: CREATE [OR REPLACE] FUNCTION / PROCEDURE / TRIGGER.
 
     python3 ddl_only.py IN.sql > OUT.sql      (IN may be gzip-compressed: *.gz)
@@ -14,7 +15,7 @@ import gzip
 import re
 import sys
 
-DATA = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+DATA = ("INSERT", "UPDATE", "DELETE", "REPLACE", "SELECT")  # SELECT: calls made for their effect (e.g. a version stamp)
 OUT_OF_MODEL = re.compile(r"^\s*CREATE\s+(OR\s+REPLACE\s+)?(DEFINER\s*=\s*\S+\s+)?(FUNCTION|PROCEDURE|TRIGGER)\b",
                           re.I)
 DOLLAR = re.compile(r"\$([A-Za-z_][A-Za-z_0-9]*)?\$")
@@ -91,7 +92,7 @@ def main():
             kept += 1
             out.append(body.strip("\n") + ";\n")
     sys.stdout.write("\n".join(out))
-    msg = f"kept {kept} statements, dropped {data} data statements"
+    msg = f"kept {kept} statements, dropped {data} data/call statements"
     if other:
         msg += f" and {len(other)} objects retort does not model ({'; '.join(other)})"
     print(f"ddl_only: {path}: {msg}", file=sys.stderr)

@@ -3,7 +3,7 @@
 # retort's target (`[models] sql`), built by retort on an empty database, compared with the
 # same DDL loaded directly.
 #
-#   scripts/realworld/run.sh DIALECT SCHEMA      DIALECT: pg | mysql   SCHEMA: zabbix | roundcube
+#   scripts/realworld/run.sh DIALECT SCHEMA      DIALECT: pg | mysql   SCHEMA: zabbix | roundcube | icinga | pdns
 #   scripts/realworld/run.sh pg all              every schema of one dialect
 #
 # Steps (each reported PASS/FAIL, then one overall verdict):
@@ -29,12 +29,12 @@ RW_PG="${RW_PG:-postgres://postgres@127.0.0.1:5432}"
 MY_HOST="${RW_MYSQL_HOST:-127.0.0.1}" MY_PORT="${RW_MYSQL_PORT:-3306}" MY_USER="${RW_MYSQL_USER:-root}"
 
 die() { echo "realworld: $*" >&2; exit 2; }
-[ $# -eq 2 ] || die "usage: run.sh pg|mysql zabbix|roundcube|all"
+[ $# -eq 2 ] || die "usage: run.sh pg|mysql zabbix|roundcube|icinga|pdns|all"
 DIALECT="$1" SCHEMA="$2"
 case "$DIALECT" in pg|mysql) ;; *) die "dialect must be pg or mysql, got '$DIALECT'" ;; esac
 if [ "$SCHEMA" = all ]; then
   rc=0
-  for s in zabbix roundcube; do "${BASH_SOURCE[0]}" "$DIALECT" "$s" || rc=1; echo; done
+  for s in zabbix roundcube icinga pdns; do "${BASH_SOURCE[0]}" "$DIALECT" "$s" || rc=1; echo; done
   exit $rc
 fi
 
@@ -44,7 +44,11 @@ case "$DIALECT/$SCHEMA" in
   mysql/zabbix) PKG=zabbix-server-mysql FILE=usr/share/zabbix-server-mysql/schema.sql.gz ;;
   pg/roundcube) PKG=roundcube-core FILE=usr/share/roundcube/SQL/postgres.initial.sql ;;
   mysql/roundcube) PKG=roundcube-core FILE=usr/share/roundcube/SQL/mysql.initial.sql ;;
-  *) die "unknown schema '$SCHEMA' (zabbix, roundcube, all)" ;;
+  pg/icinga) PKG=icinga2-ido-pgsql FILE=usr/share/icinga2-ido-pgsql/schema/pgsql.sql ;;
+  mysql/icinga) PKG=icinga2-ido-mysql FILE=usr/share/icinga2-ido-mysql/schema/mysql.sql ;;
+  pg/pdns) PKG=pdns-backend-pgsql FILE=usr/share/pdns-backend-pgsql/schema/schema.pgsql.sql ;;
+  mysql/pdns) PKG=pdns-backend-mysql FILE=usr/share/pdns-backend-mysql/schema/schema.mysql.sql ;;
+  *) die "unknown schema '$SCHEMA' (zabbix, roundcube, icinga, pdns, all)" ;;
 esac
 
 if [ -z "${RETORT:-}" ]; then
@@ -150,7 +154,9 @@ else step "retort upgrade head" FAIL "exit $rc: $(head -c 600 "$W/logs/upgrade.e
 dump "$DB_A" "$W/dump/a.sql" 2>"$W/logs/dump_a.err" && dump "$DB_B" "$W/dump/b.sql" 2>"$W/logs/dump_b.err" \
   || die "dump failed: $(cat "$W/logs/dump_a.err" "$W/logs/dump_b.err")"
 python3 "$HERE/compare_dumps.py" "$DIALECT" "$W/dump/a.sql" "$W/dump/b.sql" > "$W/logs/compare.txt"; rc=$?
-if [ $rc -eq 0 ]; then step "dumps of A and B match" PASS "$(head -1 "$W/logs/compare.txt" | sed 's/compare: //')"
+if head -1 "$W/logs/compare.txt" | grep -q "^compare: 0 statements in A"; then
+  step "dumps of A and B match" FAIL "database A is empty: the load failed"
+elif [ $rc -eq 0 ]; then step "dumps of A and B match" PASS "$(head -1 "$W/logs/compare.txt" | sed 's/compare: //')"
 else step "dumps of A and B match" FAIL "$(tail -1 "$W/logs/compare.txt" | sed 's/compare: //'); details below"; fi
 
 # ---- 5. check and verify
