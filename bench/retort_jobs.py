@@ -38,7 +38,7 @@ SERVER_NAMES = {"pg": ("postgres",), "mysql": ("mariadbd", "mysqld")}
 
 
 def server_ticks(dialect):
-    """CPU ticks of the database server's processes on this machine (all of them: approximate)."""
+    """CPU ticks of the database server's processes on this machine, reaped children included."""
     total = 0
     for pid in os.listdir("/proc"):
         if not pid.isdigit():
@@ -51,7 +51,9 @@ def server_ticks(dialect):
         comm = st[st.index("(") + 1:st.rindex(")")]
         if comm in SERVER_NAMES[dialect]:
             fields = st[st.rindex(")") + 2:].split()
-            total += int(fields[11]) + int(fields[12])
+            # utime + stime, plus cutime + cstime: PostgreSQL's per-connection backends exit
+            # before the second sample, and their time then sits in the postmaster's cutime
+            total += int(fields[11]) + int(fields[12]) + int(fields[13]) + int(fields[14])
     return total
 
 
