@@ -46,11 +46,17 @@ fn other_tools_database_checks_clean(kind: DialectKind) {
     p.write("src/models/blog.rs", BLOG_V1);
     let out = p.retort(&["check"]);
     assert_eq!(out.code, 0, "{out:?}");
-    let out = p.retort(&["revision", "--autogenerate", "-m", "adopt"]).expect_code(0);
+    let out = p
+        .retort(&["revision", "--autogenerate", "-m", "adopt"])
+        .expect_code(0);
     assert!(out.stdout.contains("No changes detected"), "{out:?}");
     // A real change is still found, and only it.
     p.write("src/models/blog.rs", &blog_v2());
     let out = p.retort(&["check"]).expect_code(1);
     assert!(out.stdout.contains("add column users.phone"), "{out:?}");
-    assert_eq!(out.stdout.matches("\n  ").count(), 1, "exactly one change: {out:?}");
+    assert_eq!(
+        out.stdout.matches("\n  ").count(),
+        1,
+        "exactly one change: {out:?}"
+    );
 }

@@ -25,8 +25,8 @@ macro_rules! dialect_tests {
 mod adopt;
 mod apply;
 mod bad_input;
-mod lint;
 mod erd;
+mod lint;
 mod property;
 mod scratch;
 mod sql_models;

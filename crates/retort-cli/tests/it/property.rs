@@ -170,10 +170,13 @@ fn version(
             if !c.nullable && c.default.is_none() && other.is_some() && in_other.is_none() {
                 c.nullable = true;
             }
-            if let Some(prev) = in_other {
-                if !prev.nullable && prev.default.is_none() && !c.nullable && c.default.is_none() {
-                    // fine: it exists on both sides
-                }
+            if let Some(prev) = in_other
+                && !prev.nullable
+                && prev.default.is_none()
+                && !c.nullable
+                && c.default.is_none()
+            {
+                // fine: it exists on both sides
             }
             columns.push(c);
         }
@@ -279,14 +282,13 @@ fn version(
                 schema,
                 values,
             } = &c.ty
+                && !enums.iter().any(|e| &e.name == name)
             {
-                if !enums.iter().any(|e| &e.name == name) {
-                    enums.push(EnumType {
-                        schema: schema.clone(),
-                        name: name.clone(),
-                        values: values.clone(),
-                    });
-                }
+                enums.push(EnumType {
+                    schema: schema.clone(),
+                    name: name.clone(),
+                    values: values.clone(),
+                });
             }
         }
     }
