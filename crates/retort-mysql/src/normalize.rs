@@ -144,9 +144,19 @@ pub fn normalize_default(default: &str, ty: &ColumnType) -> Option<String> {
             value_text = normalize_expr(s);
         }
     }
+    // On a fractional-seconds column the server keeps the precision of
+    // CURRENT_TIMESTAMP: `datetime(6)` reads back `current_timestamp(6)`.
+    let precise = |t: String| {
+        if t == "current_timestamp" && matches!(ty, ColumnType::TimestampTz) {
+            "current_timestamp(6)".to_string()
+        } else {
+            t
+        }
+    };
+    value_text = precise(value_text);
     match on_update {
         Some(rest) => {
-            let upd = normalize_expr(&crate::sqlexpr::render_tokens(rest));
+            let upd = precise(normalize_expr(&crate::sqlexpr::render_tokens(rest)));
             Some(format!("{value_text} on update {upd}"))
         }
         None if value_text == "null" => None,

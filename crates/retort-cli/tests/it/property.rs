@@ -212,7 +212,16 @@ fn version(
                     parts.push(IndexPart::Column(second));
                 }
             }
-            let unique = rng.chance(25);
+            // A unique index over exactly a unique constraint's columns is the
+            // same key on MySQL (it keeps one); keep the pair apart.
+            let same_as_unique = t.uniques.iter().any(|u| {
+                u.columns
+                    .iter()
+                    .map(|c| IndexPart::Column(c.clone()))
+                    .collect::<Vec<_>>()
+                    == parts
+            });
+            let unique = rng.chance(25) && !same_as_unique;
             t.indexes.push(Index {
                 name: naming::index(tname, &parts),
                 named: false,
