@@ -18,7 +18,7 @@ fn lint_reports_live_figures(kind: DialectKind) {
     p.db.exec("INSERT INTO users (id, username, email) VALUES (1, 'ann', 'a@x')");
     p.db.exec("INSERT INTO posts (id, user_id, title, body) VALUES (1, 1, 'hi', 'one')");
     p.db.exec("INSERT INTO posts (id, user_id, title, body) VALUES (2, 1, 'hi', 'two')");
-    let v2 = BLOG_V1.replace("    pub body: String,\n", "").replace(
+    let v2 = BLOG_V1.replacen("    pub body: String,\n", "", 1).replace(
         "    #[model(max_length = 200)]\n    pub title: String,",
         "    #[model(max_length = 200, unique)]\n    pub title: String,",
     );
