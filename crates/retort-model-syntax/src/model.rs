@@ -767,6 +767,7 @@ pub fn parse_model_lenient(
             default: fattrs.server_default.map(|d| d.value.trim().to_string()),
             auto_increment: false,
             comment: fattrs.comment.map(|c| c.value),
+            collation: None,
             renamed_from: fattrs.renamed_from.map(|r| r.value),
             backfill: fattrs.backfill.map(|b| b.value.trim().to_string()),
         });

@@ -201,6 +201,7 @@ pub async fn introspect(
             default,
             auto_increment: extra_lc.contains("auto_increment"),
             comment: r[7].clone().filter(|c| !c.is_empty()),
+            collation: None,
             renamed_from: None,
             backfill: None,
         });

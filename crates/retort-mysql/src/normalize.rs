@@ -181,6 +181,7 @@ fn normalize_column(c: &Column, table: &str, errors: &mut Vec<NormalizeError>) -
         default,
         auto_increment: c.auto_increment,
         comment: c.comment.clone().filter(|s| !s.is_empty()),
+        collation: c.collation.clone(),
         renamed_from: c.renamed_from.clone(),
         backfill: c.backfill.clone(),
     }
@@ -218,6 +219,8 @@ pub fn normalize_table(t: &Table, errors: &mut Vec<NormalizeError>) -> Table {
         foreign_keys: Vec::new(),
         checks: Vec::new(),
         comment: t.comment.clone().filter(|s| !s.is_empty()),
+        collation: t.collation.clone(),
+        options: t.options.clone(),
         renamed_from: t.renamed_from.clone(),
     };
     let mut uniques = t.uniques.clone();

@@ -219,6 +219,7 @@ pub async fn introspect(conn: &mut PgConnection, scope: &Scope) -> Result<Schema
             default,
             auto_increment,
             comment: norm::normalize_comment(comment.as_deref()),
+            collation: None,
             renamed_from: None,
             backfill: None,
         });

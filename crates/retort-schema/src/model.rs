@@ -5,6 +5,8 @@
 //! (indexes, constraints) carry `named`: `true` when the user chose the name, so
 //! the name takes part in matching; `false` when the item is matched by what it does.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 /// A whole desired or live schema: tables and (PostgreSQL) enum types.
@@ -86,6 +88,14 @@ pub struct Table {
     /// Table comment.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+    /// The table's default collation where it is not the database's (MySQL
+    /// `COLLATE=`; the collation implies the character set). Compared.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collation: Option<String>,
+    /// Dialect table options where they are not the server's defaults, lower-case
+    /// names to normalized values (MySQL: `engine`, `row_format`). Compared.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub options: BTreeMap<String, String>,
     /// Model hint: the table's previous name (`renamed_from`). Not compared.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub renamed_from: Option<String>,
@@ -125,6 +135,11 @@ pub struct Column {
     /// Column comment.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+    /// The column's collation where it is not the default: on MySQL, not its
+    /// table's default collation (a MySQL collation implies its character set, so
+    /// none is kept separately); on PostgreSQL, not the database's. Compared.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collation: Option<String>,
     /// Model hint: the column's previous name (`renamed_from`). Not compared.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub renamed_from: Option<String>,
@@ -144,6 +159,7 @@ impl Column {
             default: None,
             auto_increment: false,
             comment: None,
+            collation: None,
             renamed_from: None,
             backfill: None,
         }
@@ -157,6 +173,7 @@ impl Column {
             && self.default == other.default
             && self.auto_increment == other.auto_increment
             && self.comment == other.comment
+            && self.collation == other.collation
     }
 }
 

@@ -264,6 +264,7 @@ fn assemble(
                 default: c.default.as_deref().and_then(normalize_default),
                 auto_increment: alias,
                 comment: None,
+                collation: None,
                 renamed_from: None,
                 backfill: None,
             }
@@ -423,6 +424,8 @@ fn assemble(
         foreign_keys,
         checks,
         comment: None,
+        collation: None,
+        options: Default::default(),
         renamed_from: None,
     }
 }

@@ -91,6 +91,7 @@ fn normalize_table(t: &Table, schema: &Schema, errors: &mut Vec<NormalizeError>)
             default: c.default.as_deref().and_then(normalize_default),
             auto_increment: false,
             comment: None,
+            collation: None,
             renamed_from: c.renamed_from.clone(),
             backfill: c.backfill.clone(),
         };
@@ -260,6 +261,8 @@ fn normalize_table(t: &Table, schema: &Schema, errors: &mut Vec<NormalizeError>)
         foreign_keys,
         checks,
         comment: None,
+        collation: None,
+        options: Default::default(),
         renamed_from: t.renamed_from.clone(),
     }
 }
