@@ -450,7 +450,7 @@ fn diff_table(
         });
     }
 
-    let (d, a) = match_items(
+    let (mut d_uq, mut a_uq, mut kept_uq) = match_items(
         &old.uniques,
         &from.uniques,
         &to.uniques,
@@ -458,16 +458,7 @@ fn diff_table(
         |x| x.named,
         |x, y| x.columns == y.columns,
     );
-    drops_uq.extend(
-        d.into_iter()
-            .map(|unique| TableChange::DropUnique { unique }),
-    );
-    adds_uq.extend(
-        a.into_iter()
-            .map(|unique| TableChange::AddUnique { unique }),
-    );
-
-    let (d, a) = match_items(
+    let (mut d_ix, mut a_ix, mut kept_ix) = match_items(
         &old.indexes,
         &from.indexes,
         &to.indexes,
@@ -475,10 +466,57 @@ fn diff_table(
         |x| x.named,
         same_index,
     );
-    drops_ix.extend(d.into_iter().map(|index| TableChange::DropIndex { index }));
-    adds_ix.extend(a.into_iter().map(|index| TableChange::AddIndex { index }));
+    // An item kept under its old name blocks a new item of that name (unique
+    // constraints and indexes share one name space on MySQL and PostgreSQL):
+    // the kept item is dropped and created again under its new name.
+    loop {
+        let taken: BTreeSet<String> = a_uq
+            .iter()
+            .map(|u| u.name.to_lowercase())
+            .chain(a_ix.iter().map(|i| i.name.to_lowercase()))
+            .collect();
+        let clash = |old: &String, new: &String| old != new && taken.contains(&old.to_lowercase());
+        let mut moved = false;
+        for (o, n) in std::mem::take(&mut kept_uq) {
+            if clash(&o.name, &n.name) {
+                d_uq.push(o);
+                a_uq.push(n);
+                moved = true;
+            } else {
+                kept_uq.push((o, n));
+            }
+        }
+        for (o, n) in std::mem::take(&mut kept_ix) {
+            if clash(&o.name, &n.name) {
+                d_ix.push(o);
+                a_ix.push(n);
+                moved = true;
+            } else {
+                kept_ix.push((o, n));
+            }
+        }
+        if !moved {
+            break;
+        }
+    }
+    drops_uq.extend(
+        d_uq.into_iter()
+            .map(|unique| TableChange::DropUnique { unique }),
+    );
+    adds_uq.extend(
+        a_uq.into_iter()
+            .map(|unique| TableChange::AddUnique { unique }),
+    );
+    drops_ix.extend(
+        d_ix.into_iter()
+            .map(|index| TableChange::DropIndex { index }),
+    );
+    adds_ix.extend(
+        a_ix.into_iter()
+            .map(|index| TableChange::AddIndex { index }),
+    );
 
-    let (d, a) = match_items(
+    let (d, a, _) = match_items(
         &old.foreign_keys,
         &from.foreign_keys,
         &to.foreign_keys,
@@ -495,7 +533,7 @@ fn diff_table(
             .map(|foreign_key| TableChange::AddForeignKey { foreign_key }),
     );
 
-    let (d, a) = match_items(
+    let (d, a, _) = match_items(
         &old.checks,
         &from.checks,
         &to.checks,
@@ -547,8 +585,9 @@ fn same_fk(a: &ForeignKey, b: &ForeignKey) -> bool {
 }
 
 /// Pair up items of the old table (`old`, renamed for comparison; `orig`, as in
-/// the database, same order) with the new one. Returns (drops, adds); drops are
-/// the original items.
+/// the database, same order) with the new one. Returns (drops, adds, kept); drops
+/// are the original items, kept pairs an original item with the new one it matches.
+#[allow(clippy::type_complexity)]
 fn match_items<T: Clone>(
     old: &[T],
     orig: &[T],
@@ -556,9 +595,10 @@ fn match_items<T: Clone>(
     name: impl Fn(&T) -> &String,
     named: impl Fn(&T) -> bool,
     same: impl Fn(&T, &T) -> bool,
-) -> (Vec<T>, Vec<T>) {
+) -> (Vec<T>, Vec<T>, Vec<(T, T)>) {
     let mut used = vec![false; old.len()];
     let mut adds = Vec::new();
+    let mut kept = Vec::new();
     for n in new {
         let fits = |o: &T| same(o, n) && (!(named(n) || named(o)) || name(o) == name(n));
         // Prefer an item with the same name, so renamed-by-hand duplicates pair up stably.
@@ -569,7 +609,10 @@ fn match_items<T: Clone>(
             .or_else(|| old.iter().enumerate().find(|(i, o)| !used[*i] && fits(o)))
             .map(|(i, _)| i);
         match pick {
-            Some(i) => used[i] = true,
+            Some(i) => {
+                used[i] = true;
+                kept.push((orig[i].clone(), n.clone()));
+            }
             None => adds.push(n.clone()),
         }
     }
@@ -579,5 +622,5 @@ fn match_items<T: Clone>(
         .filter(|(_, u)| !u)
         .map(|(o, _)| o.clone())
         .collect();
-    (drops, adds)
+    (drops, adds, kept)
 }

@@ -218,3 +218,34 @@ fn reverse_undoes_every_change() {
         assert_eq!(rc, dc);
     }
 }
+
+#[test]
+fn a_new_item_taking_the_name_of_a_kept_one_recreates_the_kept_one() {
+    // The database has a unique key named like the model's new plain index; the
+    // model's unique constraint on the same column matches that key by what it does.
+    let mut live = users();
+    live.uniques[0].name = "ix_users_email".into();
+    let mut model = users();
+    model.indexes.push(Index {
+        name: "ix_users_email".into(),
+        named: false,
+        parts: vec![IndexPart::Column("email".into())],
+        unique: false,
+        predicate: None,
+        method: None,
+    });
+    let from = Schema {
+        tables: vec![live],
+        enums: vec![],
+    };
+    let to = Schema {
+        tables: vec![model],
+        enums: vec![],
+    };
+    let plan = diff(&from, &to, &DiffOptions::default());
+    assert_eq!(
+        describe(&plan),
+        "drop unique ix_users_email on users (email)\nadd unique uq_users_email on users (email)\nadd index ix_users_email on users"
+    );
+    assert!(diff(&to, &to, &DiffOptions::default()).is_empty());
+}

@@ -221,10 +221,7 @@ fn version(
                     .collect::<Vec<_>>()
                     == parts
             });
-            // Known gap (MySQL): an index turning from unique to plain under the
-            // same name is rendered without dropping the unique key first; unique
-            // indexes are left out of the MySQL cases until the renderer orders it.
-            let unique = rng.chance(25) && !same_as_unique && kind != DialectKind::Mysql;
+            let unique = rng.chance(25) && !same_as_unique;
             t.indexes.push(Index {
                 name: naming::index(tname, &parts),
                 named: false,
