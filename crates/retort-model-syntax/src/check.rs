@@ -11,7 +11,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 
-use retort_schema::{ColumnType, EnumType, IndexPart, QualifiedName, Schema, Table};
+use retort_schema::{ColumnType, EnumType, QualifiedName, Schema, Table};
 
 /// What kind of mistake a [`Problem`] is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -192,7 +192,7 @@ fn check_columns(ti: usize, table: &Table, problems: &mut Vec<Problem>) {
     }
     for ix in &table.indexes {
         for part in &ix.parts {
-            if let IndexPart::Column(c) = part {
+            if let Some(c) = part.column_name() {
                 unknown(format!("index `{}`", ix.name), c);
             }
         }

@@ -7,8 +7,8 @@
 
 use proc_macro2::{Span, TokenStream};
 use retort_schema::{
-    Check, Column, ColumnType, FkAction, ForeignKey, Index, IndexPart, PrimaryKey, QualifiedName,
-    Table, UniqueConstraint, naming,
+    Check, Column, ColumnType, FkAction, ForeignKey, Index, IndexKey, IndexPart, NullsOrder,
+    PrimaryKey, QualifiedName, Table, UniqueConstraint, naming,
 };
 use syn::spanned::Spanned as _;
 use syn::{Fields, Ident, ItemEnum, ItemStruct};
@@ -228,6 +228,7 @@ pub fn parse_db_enum(item: &ItemEnum) -> Result<EnumDef, Vec<ModelError>> {
 }
 
 /// `index(...)`, `unique(...)`, `check(...)` or `primary_key(...)` on a struct.
+#[derive(Clone)]
 struct ListAttr {
     name: Option<Spanned<String>>,
     columns: Vec<Spanned<String>>,
@@ -280,10 +281,39 @@ fn struct_attrs(item: &ItemStruct, errors: &mut Errors) -> StructAttrs {
                     out.checks.push(l);
                 }
             }
-            _ => out.primary_key = list_attr(&e, &["columns"], errors),
+            _ => out.primary_key = list_attr(&e, &["name", "columns"], errors),
         }
     }
     out
+}
+
+/// One entry of `index(columns = [..])`: a column name, optionally followed by
+/// `asc` or `desc` and `nulls first` or `nulls last` (case-insensitive).
+fn index_column(spec: &str) -> Result<(String, IndexPart), String> {
+    let words: Vec<&str> = spec.split_whitespace().collect();
+    let Some((name, rest)) = words.split_first() else {
+        return Err("an index column is empty".into());
+    };
+    let mut part = IndexPart::column(*name);
+    let lower: Vec<String> = rest.iter().map(|w| w.to_ascii_lowercase()).collect();
+    let mut i = 0;
+    if let Some(dir) = lower.first().map(String::as_str)
+        && (dir == "asc" || dir == "desc")
+    {
+        part.desc = dir == "desc";
+        i = 1;
+    }
+    match lower[i..].iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+        [] => {}
+        ["nulls", "first"] => part.nulls = Some(NullsOrder::First),
+        ["nulls", "last"] => part.nulls = Some(NullsOrder::Last),
+        _ => {
+            return Err(format!(
+                "cannot read index column `{spec}`: expected a column name, then `asc` or `desc`, then `nulls first` or `nulls last`"
+            ));
+        }
+    }
+    Ok(((*name).to_string(), part))
 }
 
 fn list_attr(e: &Entry, keys: &[&str], errors: &mut Errors) -> Option<ListAttr> {
@@ -750,7 +780,7 @@ pub fn parse_model_lenient(
             });
         }
         if fattrs.index {
-            let parts = vec![IndexPart::Column(col_name.clone())];
+            let parts = vec![IndexPart::column(col_name.clone())];
             indexes.push(Index {
                 name: naming::index(&table_name, &parts),
                 named: false,
@@ -801,6 +831,11 @@ pub fn parse_model_lenient(
         list.columns.iter().map(|c| c.value.clone()).collect()
     };
 
+    // only a name the model gives is kept; the dialect names the key otherwise
+    let primary_key_name = sattrs
+        .primary_key
+        .as_ref()
+        .and_then(|l| l.name.as_ref().map(|n| n.value.clone()));
     let primary_key = match (&sattrs.primary_key, pk_fields.as_slice()) {
         (Some(list), fields) => {
             for (_, span) in fields {
@@ -833,9 +868,33 @@ pub fn parse_model_lenient(
         });
     }
     for list in &sattrs.indexes {
-        let parts: Vec<IndexPart> = check_columns(list, &mut errors)
+        // `"created_at desc"`: the column name, then its options
+        let mut names = list.clone();
+        let mut options = Vec::new();
+        for c in &mut names.columns {
+            // a column whose name has spaces in it is that column
+            if columns.iter().any(|col| col.name == c.value) {
+                options.push(IndexPart::column(c.value.clone()));
+                continue;
+            }
+            match index_column(&c.value) {
+                Ok((name, part)) => {
+                    c.value = name;
+                    options.push(part);
+                }
+                Err(message) => {
+                    errors.help(c.span, message, "write e.g. `\"created_at desc\"`");
+                    options.push(IndexPart::column(String::new()));
+                }
+            }
+        }
+        let parts: Vec<IndexPart> = check_columns(&names, &mut errors)
             .into_iter()
-            .map(IndexPart::Column)
+            .zip(options)
+            .map(|(name, opts)| IndexPart {
+                key: IndexKey::Column(name),
+                ..opts
+            })
             .collect();
         indexes.push(Index {
             name: list
@@ -895,7 +954,7 @@ pub fn parse_model_lenient(
     let table = Table {
         schema: sattrs.schema.map(|s| s.value),
         primary_key: primary_key.map(|columns| PrimaryKey {
-            name: Some(naming::primary_key(&table_name)),
+            name: primary_key_name,
             columns,
         }),
         name: table_name,
@@ -905,6 +964,8 @@ pub fn parse_model_lenient(
         foreign_keys,
         checks,
         comment: sattrs.comment.map(|c| c.value),
+        collation: None,
+        options: Default::default(),
         renamed_from: sattrs.renamed_from.map(|r| r.value),
     };
     let model = ModelDef {

@@ -133,7 +133,8 @@ fn defaults_table_name_and_auto_increment() {
     assert!(t.columns[0].auto_increment);
     assert!(!t.columns[0].nullable);
     let pk = t.primary_key.expect("primary key");
-    assert_eq!(pk.name.as_deref(), Some("pk_blog_post"));
+    // the database names a primary key the model does not name
+    assert_eq!(pk.name, None);
     // A text primary key is not auto-increment.
     let t = table("#[derive(Model)] struct Tag { #[model(primary_key)] name: String }");
     assert!(!t.columns[0].auto_increment);
@@ -381,4 +382,44 @@ fn differing_db_enums_of_one_name_are_ambiguous() {
             .message
             .contains("a different DbEnum named `Status`")
     );
+}
+
+#[test]
+fn named_primary_key_and_index_column_order() {
+    let t = table(
+        r#"#[derive(Model)]
+        #[model(primary_key(columns = ["a", "b"], name = "pk_custom"))]
+        #[model(index(columns = ["a", "created_at DESC", "b asc nulls first"]))]
+        struct Pair { a: i32, b: i32, created_at: i64 }"#,
+    );
+    assert_eq!(
+        t.primary_key.expect("primary key").name.as_deref(),
+        Some("pk_custom")
+    );
+    let ix = &t.indexes[0];
+    assert_eq!(ix.name, "ix_pair_a_created_at_b");
+    assert_eq!(ix.parts[0], retort_schema::IndexPart::column("a"));
+    assert_eq!(
+        ix.parts[1],
+        retort_schema::IndexPart::column("created_at").descending()
+    );
+    assert_eq!(ix.parts[2].column_name(), Some("b"));
+    assert!(!ix.parts[2].desc);
+    assert_eq!(ix.parts[2].nulls, Some(retort_schema::NullsOrder::First));
+}
+
+#[test]
+fn index_column_options_are_checked() {
+    let e = errors(
+        r#"#[derive(Model)]
+        #[model(index(columns = ["a sideways"]))]
+        struct Pair { a: i32 }"#,
+    );
+    assert!(e.contains("cannot read index column `a sideways`"), "{e}");
+    let e = errors(
+        r#"#[derive(Model)]
+        #[model(index(columns = ["nope desc"]))]
+        struct Pair { a: i32 }"#,
+    );
+    assert!(e.contains("has no column `nope`"), "{e}");
 }

@@ -17,8 +17,8 @@ use std::collections::BTreeMap;
 
 use retort_dialect::{DbError, DbErrorKind, Scope};
 use retort_schema::{
-    Check, Column, ColumnType, FkAction, ForeignKey, Index, IndexPart, PrimaryKey, QualifiedName,
-    Schema, Table,
+    Check, Column, ColumnType, FkAction, ForeignKey, Index, IndexKey, IndexPart, PrimaryKey,
+    QualifiedName, Schema, Table,
 };
 use sqlx::mysql::MySqlConnection;
 use sqlx::{AssertSqlSafe, Row};
@@ -213,14 +213,15 @@ pub async fn introspect(
         Flavor::MariaDb => "NULL".to_string(),
     };
     let sql = format!(
-        "SELECT {}, {}, {}, {}, {}, {}, {}, {expr_col} FROM information_schema.STATISTICS WHERE TABLE_SCHEMA IN ({in_list}) ORDER BY TABLE_SCHEMA, TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX",
+        "SELECT {}, {}, {}, {}, {}, {}, {}, {expr_col}, {} FROM information_schema.STATISTICS WHERE TABLE_SCHEMA IN ({in_list}) ORDER BY TABLE_SCHEMA, TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX",
         c("TABLE_SCHEMA"),
         c("TABLE_NAME"),
         c("INDEX_NAME"),
         c("NON_UNIQUE"),
         c("COLUMN_NAME"),
         c("SUB_PART"),
-        c("INDEX_TYPE")
+        c("INDEX_TYPE"),
+        c("COLLATION")
     );
     let mut indexes: BTreeMap<(String, String, String), Index> = BTreeMap::new();
     for r in text_rows(conn, &sql).await? {
@@ -229,15 +230,21 @@ pub async fn introspect(
             continue;
         }
         let part = match (&r[4], &r[5], &r[7]) {
-            (Some(col), Some(len), _) => IndexPart::Expression(prefix_part(
+            (Some(col), Some(len), _) => IndexPart::expression(prefix_part(
                 col,
                 len.parse().map_err(|_| {
                     DbError::query(format!("unexpected SUB_PART value {len}"), sql.clone())
                 })?,
             )),
-            (Some(col), None, _) => IndexPart::Column(col.clone()),
-            (None, _, Some(expr)) => IndexPart::Expression(expr.clone()),
-            (None, _, None) => IndexPart::Expression(String::new()),
+            (Some(col), None, _) => IndexPart::column(col.clone()),
+            (None, _, Some(expr)) => IndexPart::expression(expr.clone()),
+            (None, _, None) => IndexPart::expression(String::new()),
+        };
+        // STATISTICS.COLLATION: 'A' ascending, 'D' descending (MariaDB 10.8+, MySQL 8)
+        let part = if r[8].as_deref() == Some("D") {
+            part.descending()
+        } else {
+            part
         };
         let method = match s(&r[6]).to_ascii_uppercase().as_str() {
             "FULLTEXT" => Some("fulltext".to_string()),
@@ -263,9 +270,9 @@ pub async fn introspect(
             let columns = ix
                 .parts
                 .iter()
-                .map(|p| match p {
-                    IndexPart::Column(c) => c.clone(),
-                    IndexPart::Expression(e) => e.clone(),
+                .map(|p| match &p.key {
+                    IndexKey::Column(c) => c.clone(),
+                    IndexKey::Expression(e) => e.clone(),
                 })
                 .collect();
             t.primary_key = Some(PrimaryKey {

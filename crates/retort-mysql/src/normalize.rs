@@ -37,7 +37,8 @@
 use retort_dialect::NormalizeError;
 use retort_schema::expr::{Token, tokenize};
 use retort_schema::{
-    Check, Column, ColumnType, FkAction, Index, IndexPart, Schema, Table, UniqueConstraint,
+    Check, Column, ColumnType, FkAction, Index, IndexKey, IndexPart, Schema, Table,
+    UniqueConstraint,
 };
 
 use crate::sqlexpr::{as_prefix_part, normalize_expr, prefix_part};
@@ -187,14 +188,18 @@ fn normalize_column(c: &Column, table: &str, errors: &mut Vec<NormalizeError>) -
     }
 }
 
+/// A key part in normal form; only the order (`DESC`) is kept of its options
+/// (MySQL has no NULL placement, operator classes or per-part collations).
 fn normalize_part(part: &IndexPart) -> IndexPart {
-    match part {
-        IndexPart::Column(c) => IndexPart::Column(c.clone()),
-        IndexPart::Expression(e) => match as_prefix_part(e) {
-            Some((col, len)) => IndexPart::Expression(prefix_part(&col, len)),
-            None => IndexPart::Expression(normalize_expr(e)),
+    let mut out = match &part.key {
+        IndexKey::Column(c) => IndexPart::column(c.clone()),
+        IndexKey::Expression(e) => match as_prefix_part(e) {
+            Some((col, len)) => IndexPart::expression(prefix_part(&col, len)),
+            None => IndexPart::expression(normalize_expr(e)),
         },
-    }
+    };
+    out.desc = part.desc;
+    out
 }
 
 /// Normalize one table, collecting what MySQL cannot express into `errors`.
@@ -251,17 +256,16 @@ pub fn normalize_table(t: &Table, errors: &mut Vec<NormalizeError>) -> Table {
             );
         }
         let parts: Vec<IndexPart> = ix.parts.iter().map(normalize_part).collect();
-        let plain = parts.iter().all(|p| matches!(p, IndexPart::Column(_)));
+        let plain = parts
+            .iter()
+            .all(|p| p.column_name().is_some() && p.is_plain());
         if ix.unique && plain && method.is_none() {
             uniques.push(UniqueConstraint {
                 name: ix.name.clone(),
                 named: ix.named,
                 columns: parts
                     .iter()
-                    .filter_map(|p| match p {
-                        IndexPart::Column(c) => Some(c.clone()),
-                        IndexPart::Expression(_) => None,
-                    })
+                    .filter_map(|p| p.column_name().map(str::to_string))
                     .collect(),
             });
         } else {
@@ -371,13 +375,7 @@ fn validate_keys(t: &Table, errors: &mut Vec<NormalizeError>) {
         }
         keyed.push((
             "index",
-            ix.parts
-                .iter()
-                .filter_map(|p| match p {
-                    IndexPart::Column(c) => Some(c.as_str()),
-                    IndexPart::Expression(_) => None,
-                })
-                .collect(),
+            ix.parts.iter().filter_map(IndexPart::column_name).collect(),
         ));
     }
     for (what, cols) in &keyed {
@@ -440,10 +438,7 @@ pub fn covered(t: &Table, cols: &[String], skip: Option<&str>) -> bool {
                 .parts
                 .iter()
                 .take(cols.len())
-                .map(|p| match p {
-                    IndexPart::Column(c) => Some(c.clone()),
-                    IndexPart::Expression(_) => None,
-                })
+                .map(|p| p.column_name().map(str::to_string))
                 .collect::<Option<Vec<String>>>()
                 .is_some_and(|v| v == cols)
     })
@@ -499,10 +494,7 @@ pub fn finish_table(t: &mut Table) {
                     && ix
                         .parts
                         .iter()
-                        .map(|p| match p {
-                            IndexPart::Column(c) => Some(c.clone()),
-                            IndexPart::Expression(_) => None,
-                        })
+                        .map(|p| p.column_name().map(str::to_string))
                         .collect::<Option<Vec<String>>>()
                         .as_ref()
                         == Some(cols)

@@ -25,8 +25,8 @@ use std::collections::HashSet;
 
 use retort_dialect::Statement;
 use retort_schema::{
-    Change, Column, FkAction, ForeignKey, Index, IndexPart, PrimaryKey, QualifiedName, Table,
-    TableChange, UniqueConstraint,
+    Change, Column, FkAction, ForeignKey, Index, IndexKey, IndexPart, PrimaryKey, QualifiedName,
+    Table, TableChange, UniqueConstraint,
 };
 
 mod alter;
@@ -102,13 +102,14 @@ pub fn default_sql(d: &str, ty: &retort_schema::ColumnType) -> String {
 }
 
 fn part_sql(p: &IndexPart) -> String {
-    match p {
-        IndexPart::Column(c) => q(c),
-        IndexPart::Expression(e) => match as_prefix_part(e) {
+    let key = match &p.key {
+        IndexKey::Column(c) => q(c),
+        IndexKey::Expression(e) => match as_prefix_part(e) {
             Some((c, n)) => format!("{}({n})", q(&c)),
             None => format!("({e})"),
         },
-    }
+    };
+    if p.desc { format!("{key} DESC") } else { key }
 }
 
 fn index_kind(ix: &Index) -> &'static str {

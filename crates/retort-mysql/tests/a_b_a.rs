@@ -123,7 +123,7 @@ async fn constraints_come_and_go() {
         p.indexes.push(Index {
             name: "ix_posts_body".into(),
             named: true,
-            parts: vec![IndexPart::Expression("`body`(20)".into())],
+            parts: vec![IndexPart::expression("`body`(20)")],
             unique: false,
             predicate: None,
             method: None,

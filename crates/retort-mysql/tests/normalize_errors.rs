@@ -61,7 +61,7 @@ fn partial_indexes_set_default_and_unkeyed_auto_increment() {
     t.indexes.push(Index {
         name: "ix_t_x".into(),
         named: false,
-        parts: vec![IndexPart::Column("x".into())],
+        parts: vec![IndexPart::column("x")],
         unique: false,
         predicate: Some("x > 0".into()),
         method: None,

@@ -224,7 +224,7 @@ fn forget_column(t: &mut Table, c: &str) {
     t.indexes.retain(|i| {
         !i.parts
             .iter()
-            .any(|p| matches!(p, retort_schema::IndexPart::Column(x) if x == c))
+            .any(|p| p.column_name() == Some(c))
     });
     t.foreign_keys.retain(|f| !f.columns.iter().any(|x| x == c));
     t.checks.retain(|k| !k.expr.contains(&format!("`{c}`")));
@@ -274,7 +274,7 @@ fn mutate(r: &mut Rng, a: &Schema) -> Schema {
                     t.uniques.retain(|u| !u.columns.contains(&name));
                     t.indexes.retain(|i| {
                         !i.parts
-                            .contains(&retort_schema::IndexPart::Column(name.clone()))
+                            .contains(&retort_schema::IndexPart::column(name.clone()))
                     });
                 }
                 t.checks.retain(|c| !c.expr.contains(&format!("`{name}`")));

@@ -13,15 +13,16 @@
 //! Types retort has no logical variant for are reported as `Custom` with their
 //! `format_type()` spelling, never as an error. A stored generated column is a
 //! `Custom` type `<type> GENERATED ALWAYS AS (<expr>) STORED` with no default.
-//! Not read: index column order (`DESC`), operator classes, collations, `INCLUDE`
-//! columns, exclusion constraints, `MATCH FULL`, `NOT VALID`; these compare equal
-//! to their plain forms.
+//! Index key parts carry their order (`DESC`, `NULLS FIRST|LAST`), operator class
+//! and collation where these are not the defaults. Not read: `INCLUDE` columns,
+//! exclusion constraints, `MATCH FULL`, `NOT VALID`; these compare equal to their
+//! plain forms.
 
 use std::collections::BTreeMap;
 
 use retort_dialect::{DbError, Scope};
 use retort_schema::{
-    Column, ColumnType, EnumType, Index, IndexPart, PrimaryKey, QualifiedName, Schema, Table,
+    Column, ColumnType, EnumType, Index, IndexPart, NullsOrder, PrimaryKey, QualifiedName, Schema, Table,
 };
 use sqlx::{PgConnection, Row};
 
@@ -87,7 +88,10 @@ WHERE co.contype IN ('p', 'u', 'f', 'c') AND c.relkind IN ('r', 'p') AND NOT c.r
   AND n.nspname = ANY($1)
 ORDER BY co.conrelid, co.conname";
 
-/// Indexes not backing a constraint. Each key part is `c<column>` or `e<expression>`.
+/// Indexes not backing a constraint. Each key part is `c<column>` or `e<expression>`;
+/// per part also: DESC, NULLS FIRST (`indoption` bits 0 and 1), the operator class
+/// when it is not its type's default, the collation when it is not the column's
+/// (or, for an expression, its type's).
 pub const Q_INDEXES: &str = "\
 SELECT i.indrelid::int8, ic.relname::text, i.indisunique, am.amname::text,
        ARRAY(SELECT CASE WHEN i.indkey[k.n - 1] <> 0 THEN 'c' || a.attname::text
@@ -95,7 +99,26 @@ SELECT i.indrelid::int8, ic.relname::text, i.indisunique, am.amname::text,
              FROM generate_series(1, i.indnkeyatts::int) AS k(n)
              LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[k.n - 1]
              ORDER BY k.n),
-       pg_get_expr(i.indpred, i.indrelid, true)
+       pg_get_expr(i.indpred, i.indrelid, true),
+       ARRAY(SELECT (i.indoption[k.n - 1] & 1) <> 0 FROM generate_series(1, i.indnkeyatts::int) AS k(n) ORDER BY k.n),
+       ARRAY(SELECT (i.indoption[k.n - 1] & 2) <> 0 FROM generate_series(1, i.indnkeyatts::int) AS k(n) ORDER BY k.n),
+       ARRAY(SELECT CASE WHEN opc.opcdefault THEN NULL
+                         WHEN opn.nspname = 'pg_catalog' THEN opc.opcname::text
+                         ELSE opn.nspname::text || '.' || opc.opcname::text END
+             FROM generate_series(1, i.indnkeyatts::int) AS k(n)
+             LEFT JOIN pg_catalog.pg_opclass opc ON opc.oid = i.indclass[k.n - 1]
+             LEFT JOIN pg_catalog.pg_namespace opn ON opn.oid = opc.opcnamespace
+             ORDER BY k.n),
+       ARRAY(SELECT CASE WHEN i.indcollation[k.n - 1] = 0
+                           OR i.indcollation[k.n - 1] = CASE WHEN i.indkey[k.n - 1] <> 0 THEN ta.attcollation
+                                                             ELSE ty.typcollation END
+                         THEN NULL ELSE co.collname::text END
+             FROM generate_series(1, i.indnkeyatts::int) AS k(n)
+             LEFT JOIN pg_catalog.pg_attribute ta ON ta.attrelid = i.indrelid AND ta.attnum = i.indkey[k.n - 1]
+             LEFT JOIN pg_catalog.pg_attribute ia ON ia.attrelid = i.indexrelid AND ia.attnum = k.n
+             LEFT JOIN pg_catalog.pg_type ty ON ty.oid = ia.atttypid
+             LEFT JOIN pg_catalog.pg_collation co ON co.oid = i.indcollation[k.n - 1]
+             ORDER BY k.n)
 FROM pg_catalog.pg_index i
 JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
 JOIN pg_catalog.pg_class c ON c.oid = i.indrelid
@@ -274,11 +297,28 @@ pub async fn introspect(conn: &mut PgConnection, scope: &Scope) -> Result<Schema
             continue;
         };
         let raw_parts: Vec<String> = get(&r, 4, Q_INDEXES)?;
+        let descs: Vec<bool> = get(&r, 6, Q_INDEXES)?;
+        let nulls_first: Vec<bool> = get(&r, 7, Q_INDEXES)?;
+        let opclasses: Vec<Option<String>> = get(&r, 8, Q_INDEXES)?;
+        let collations: Vec<Option<String>> = get(&r, 9, Q_INDEXES)?;
         let parts = raw_parts
             .into_iter()
-            .map(|p| match p.strip_prefix('c') {
-                Some(col) => IndexPart::Column(col.to_string()),
-                None => IndexPart::Expression(p.get(1..).unwrap_or_default().to_string()),
+            .enumerate()
+            .map(|(k, p)| {
+                let mut part = match p.strip_prefix('c') {
+                    Some(col) => IndexPart::column(col),
+                    None => IndexPart::expression(p.get(1..).unwrap_or_default()),
+                };
+                part.desc = descs.get(k).copied().unwrap_or(false);
+                let first = nulls_first.get(k).copied().unwrap_or(part.desc);
+                part.nulls = Some(if first {
+                    NullsOrder::First
+                } else {
+                    NullsOrder::Last
+                });
+                part.opclass = opclasses.get(k).cloned().flatten();
+                part.collation = collations.get(k).cloned().flatten();
+                part
             })
             .collect();
         table.indexes.push(Index {

@@ -21,7 +21,7 @@ use std::collections::BTreeMap;
 
 use retort_dialect::NormalizeError;
 use retort_schema::{
-    Check, ColumnType, EnumType, ForeignKey, Index, IndexPart, QualifiedName, Schema, Table,
+    Check, ColumnType, EnumType, ForeignKey, Index, IndexKey, NullsOrder, QualifiedName, Schema, Table,
     UniqueConstraint,
 };
 
@@ -212,17 +212,36 @@ pub fn normalize_table_parts(t: &mut Table) {
 
 fn normalize_index(i: &mut Index) {
     for p in &mut i.parts {
-        if let IndexPart::Expression(e) = p {
+        if let IndexKey::Expression(e) = &p.key {
             let n = expr::normalize(e);
             let toks = retort_schema::expr::tokenize(&n);
-            *p = match toks.as_slice() {
+            p.key = match toks.as_slice() {
                 [retort_schema::expr::Token::Word(w)] if !is_value_keyword(w) => {
-                    IndexPart::Column(w.clone())
+                    IndexKey::Column(w.clone())
                 }
-                [retort_schema::expr::Token::Ident(s)] => IndexPart::Column(s.clone()),
-                _ => IndexPart::Expression(n),
+                [retort_schema::expr::Token::Ident(s)] => IndexKey::Column(s.clone()),
+                _ => IndexKey::Expression(n),
             };
         }
+        // NULLS LAST is the default ascending, NULLS FIRST descending
+        let default_nulls = if p.desc {
+            NullsOrder::First
+        } else {
+            NullsOrder::Last
+        };
+        if p.nulls == Some(default_nulls) {
+            p.nulls = None;
+        }
+        p.opclass = p
+            .opclass
+            .as_deref()
+            .map(|o| o.trim().to_ascii_lowercase())
+            .filter(|o| !o.is_empty());
+        p.collation = p
+            .collation
+            .as_deref()
+            .map(|c| c.trim().trim_matches('"').to_string())
+            .filter(|c| !c.is_empty() && c != "default");
     }
     i.predicate = i
         .predicate

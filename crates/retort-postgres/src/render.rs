@@ -38,8 +38,8 @@
 
 use retort_dialect::Statement;
 use retort_schema::{
-    Change, Check, Column, ColumnType, EnumType, ForeignKey, Index, IndexPart, PrimaryKey,
-    QualifiedName, Table, TableChange, TableDiff, UniqueConstraint,
+    Change, Check, Column, ColumnType, EnumType, ForeignKey, Index, IndexKey, IndexPart,
+    NullsOrder, PrimaryKey, QualifiedName, Table, TableChange, TableDiff, UniqueConstraint,
 };
 
 use crate::{quote_ident, quote_literal, types};
@@ -196,7 +196,7 @@ fn mentions(changes: &[Change], literal: &str) -> bool {
                 i.predicate.as_deref().is_some_and(|p| p.contains(literal))
                     || i.parts
                         .iter()
-                        .any(|p| matches!(p, IndexPart::Expression(e) if e.contains(literal)))
+                        .any(|p| p.expression_sql().is_some_and(|e| e.contains(literal)))
             })
     };
     changes.iter().any(|c| match c {
@@ -372,14 +372,7 @@ fn comment_column(table: &QualifiedName, column: &str, text: Option<&String>) ->
 }
 
 fn create_index(table: &QualifiedName, i: &Index) -> Statement {
-    let parts: Vec<String> = i
-        .parts
-        .iter()
-        .map(|p| match p {
-            IndexPart::Column(c) => quote_ident(c),
-            IndexPart::Expression(e) => format!("({e})"),
-        })
-        .collect();
+    let parts: Vec<String> = i.parts.iter().map(index_part).collect();
     let mut sql = format!(
         "CREATE {}INDEX {} ON {}",
         if i.unique { "UNIQUE " } else { "" },
@@ -394,6 +387,48 @@ fn create_index(table: &QualifiedName, i: &Index) -> Statement {
         sql.push_str(&format!(" WHERE {p}"));
     }
     Statement::new(sql)
+}
+
+/// One key part: column or `(expression)`, then collation, operator class, order.
+fn index_part(p: &IndexPart) -> String {
+    let mut s = match &p.key {
+        IndexKey::Column(c) => quote_ident(c),
+        IndexKey::Expression(e) => format!("({e})"),
+    };
+    if let Some(c) = &p.collation {
+        s.push_str(&format!(" COLLATE {}", quote_ident(c)));
+    }
+    if let Some(o) = &p.opclass {
+        s.push(' ');
+        s.push_str(&quote_opclass(o));
+    }
+    if p.desc {
+        s.push_str(" DESC");
+    }
+    match p.nulls {
+        Some(NullsOrder::First) => s.push_str(" NULLS FIRST"),
+        Some(NullsOrder::Last) => s.push_str(" NULLS LAST"),
+        None => {}
+    }
+    s
+}
+
+/// An operator class name, quoted part by part unless it is a plain lower-case word.
+fn quote_opclass(o: &str) -> String {
+    o.split('.')
+        .map(|part| {
+            if !part.is_empty()
+                && part
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+            {
+                part.to_string()
+            } else {
+                quote_ident(part)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(".")
 }
 
 fn drop_index(table: &QualifiedName, i: &Index) -> Statement {

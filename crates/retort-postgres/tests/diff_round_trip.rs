@@ -123,8 +123,8 @@ async fn constraints_and_indexes() {
         t.indexes.retain(|i| i.name != "ix_users_created_at");
         index(
             t,
-            vec![IndexPart::Expression(
-                "(lower(name) || '-' || email)".into(),
+            vec![IndexPart::expression(
+                "(lower(name) || '-' || email)",
             )],
             false,
             Some("score > 50 OR age < 18"),
@@ -137,8 +137,8 @@ async fn constraints_and_indexes() {
         index(
             t,
             vec![
-                IndexPart::Column("mood".into()),
-                IndexPart::Column("age".into()),
+                IndexPart::column("mood"),
+                IndexPart::column("age"),
             ],
             true,
             None,

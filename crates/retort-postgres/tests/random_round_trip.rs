@@ -218,11 +218,11 @@ fn add_random_extras(r: &mut Rng, t: &mut Table, others: &[QualifiedName]) {
         } else {
             None
         };
-        let name = retort_schema::naming::index(&t.name, &[IndexPart::Column(c.clone())]);
+        let name = retort_schema::naming::index(&t.name, &[IndexPart::column(c.clone())]);
         if !t.indexes.iter().any(|i| i.name == name) {
             index(
                 t,
-                vec![IndexPart::Column(c)],
+                vec![IndexPart::column(c)],
                 r.chance(20),
                 pred.as_deref(),
                 None,
@@ -232,7 +232,7 @@ fn add_random_extras(r: &mut Rng, t: &mut Table, others: &[QualifiedName]) {
     if r.chance(30) && !t.indexes.iter().any(|i| i.name.ends_with("_expr")) {
         index(
             t,
-            vec![IndexPart::Expression("lower(label)".into())],
+            vec![IndexPart::expression("lower(label)")],
             false,
             Some("label <> ''"),
             None,
@@ -276,7 +276,7 @@ fn remove_column(t: &mut Table, name: &str) {
     t.columns.retain(|c| c.name != name);
     t.uniques.retain(|u| !u.columns.iter().any(|c| c == name));
     t.indexes
-        .retain(|i| !i.parts.contains(&IndexPart::Column(name.to_string())));
+        .retain(|i| !i.parts.contains(&IndexPart::column(name.to_string())));
     t.foreign_keys
         .retain(|f| !f.columns.iter().any(|c| c == name));
 }
@@ -402,7 +402,7 @@ fn mutate(r: &mut Rng, a: &Schema) -> Schema {
                             && !t
                                 .indexes
                                 .iter()
-                                .any(|x| x.parts == [IndexPart::Column(n.clone())])
+                                .any(|x| x.parts == [IndexPart::column(n.clone())])
                     })
                     .collect();
                 match k {

@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::change::{Change, TableChange, TableDiff};
 use crate::model::{
-    Column, EnumType, ForeignKey, Index, IndexPart, PrimaryKey, QualifiedName, Schema, Table,
+    Column, EnumType, ForeignKey, Index, IndexKey, PrimaryKey, QualifiedName, Schema, Table,
 };
 
 /// Hints the diff cannot infer from the two schemas alone.
@@ -362,7 +362,7 @@ fn diff_table(
     }
     for ix in &mut old.indexes {
         for p in &mut ix.parts {
-            if let IndexPart::Column(c) = p {
+            if let IndexKey::Column(c) = &mut p.key {
                 *c = rename_col(c);
             }
         }

@@ -265,14 +265,99 @@ pub struct UniqueConstraint {
     pub columns: Vec<String>,
 }
 
-/// One key part of an index: a column or an expression.
+/// What an index key part indexes: a column or an expression.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum IndexPart {
+pub enum IndexKey {
     /// A plain column.
     Column(String),
     /// An SQL expression (normalized by the dialect).
     Expression(String),
+}
+
+/// Where NULLs sort in an index key part (PostgreSQL).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NullsOrder {
+    /// `NULLS FIRST`.
+    First,
+    /// `NULLS LAST`.
+    Last,
+}
+
+/// One key part of an index: a column or an expression, with its options.
+///
+/// Options at their defaults are absent in normal form: ascending order, the
+/// dialect's NULL placement for the direction, the default operator class for the
+/// type, the column's (or expression's) own collation. Serialized flat:
+/// `{"column": "x"}`, `{"column": "x", "desc": true}`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct IndexPart {
+    /// The column or expression.
+    #[serde(flatten)]
+    pub key: IndexKey,
+    /// Descending order.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub desc: bool,
+    /// NULL placement where it is not the default for the direction (PostgreSQL).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nulls: Option<NullsOrder>,
+    /// Operator class where it is not the type's default (PostgreSQL, e.g. `text_pattern_ops`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub opclass: Option<String>,
+    /// Collation where it is not the column's own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collation: Option<String>,
+}
+
+impl IndexPart {
+    /// An ascending column part with no options.
+    pub fn column(name: impl Into<String>) -> Self {
+        Self::with_key(IndexKey::Column(name.into()))
+    }
+
+    /// An ascending expression part with no options.
+    pub fn expression(sql: impl Into<String>) -> Self {
+        Self::with_key(IndexKey::Expression(sql.into()))
+    }
+
+    /// A part with this key and no options.
+    pub fn with_key(key: IndexKey) -> Self {
+        Self {
+            key,
+            desc: false,
+            nulls: None,
+            opclass: None,
+            collation: None,
+        }
+    }
+
+    /// This part in descending order.
+    pub fn descending(mut self) -> Self {
+        self.desc = true;
+        self
+    }
+
+    /// The column name when the part is a plain column.
+    pub fn column_name(&self) -> Option<&str> {
+        match &self.key {
+            IndexKey::Column(c) => Some(c),
+            IndexKey::Expression(_) => None,
+        }
+    }
+
+    /// The expression when the part is an expression.
+    pub fn expression_sql(&self) -> Option<&str> {
+        match &self.key {
+            IndexKey::Column(_) => None,
+            IndexKey::Expression(e) => Some(e),
+        }
+    }
+
+    /// True when the part has no options (ascending, defaults).
+    pub fn is_plain(&self) -> bool {
+        !self.desc && self.nulls.is_none() && self.opclass.is_none() && self.collation.is_none()
+    }
 }
 
 /// An index.
@@ -301,10 +386,7 @@ impl Index {
     pub fn column_names(&self) -> Option<Vec<&str>> {
         self.parts
             .iter()
-            .map(|p| match p {
-                IndexPart::Column(c) => Some(c.as_str()),
-                IndexPart::Expression(_) => None,
-            })
+            .map(IndexPart::column_name)
             .collect()
     }
 }

@@ -27,10 +27,7 @@ pub fn primary_key(table: &str) -> String {
 pub fn index(table: &str, parts: &[IndexPart]) -> String {
     let cols: Vec<&str> = parts
         .iter()
-        .map(|p| match p {
-            IndexPart::Column(c) => c.as_str(),
-            IndexPart::Expression(_) => "expr",
-        })
+        .map(|p| p.column_name().unwrap_or("expr"))
         .collect();
     fit(format!("ix_{table}_{}", cols.join("_")))
 }
@@ -83,8 +80,8 @@ mod tests {
             index(
                 "posts",
                 &[
-                    IndexPart::Column("user_id".into()),
-                    IndexPart::Column("created_at".into())
+                    IndexPart::column("user_id"),
+                    IndexPart::column("created_at")
                 ]
             ),
             "ix_posts_user_id_created_at"

@@ -60,7 +60,7 @@ fn posts() -> Table {
         indexes: vec![Index {
             name: "ix_posts_user_id".into(),
             named: false,
-            parts: vec![IndexPart::Column("user_id".into())],
+            parts: vec![IndexPart::column("user_id")],
             unique: false,
             predicate: None,
             method: None,
@@ -229,7 +229,7 @@ fn a_new_item_taking_the_name_of_a_kept_one_recreates_the_kept_one() {
     model.indexes.push(Index {
         name: "ix_users_email".into(),
         named: false,
-        parts: vec![IndexPart::Column("email".into())],
+        parts: vec![IndexPart::column("email")],
         unique: false,
         predicate: None,
         method: None,

@@ -305,7 +305,7 @@ fn assemble(
                     ix.columns
                         .iter()
                         .map(|c| {
-                            IndexPart::Column(canonical_column(
+                            IndexPart::column(canonical_column(
                                 c.as_deref().unwrap_or_default(),
                                 &columns,
                             ))

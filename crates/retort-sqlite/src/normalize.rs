@@ -27,7 +27,7 @@
 use retort_dialect::NormalizeError;
 use retort_schema::naming;
 use retort_schema::{
-    Check, Column, ColumnType, Index, IndexPart, PrimaryKey, QualifiedName, Schema, Table,
+    Check, Column, ColumnType, Index, IndexKey, IndexPart, PrimaryKey, QualifiedName, Schema, Table,
 };
 
 use crate::expr::{normalize as normalize_expr, normalize_default};
@@ -185,6 +185,17 @@ fn normalize_table(t: &Table, schema: &Schema, errors: &mut Vec<NormalizeError>)
                 format!("SQLite has no index access method {method:?}: remove `method`"),
             );
         }
+        if ix
+            .parts
+            .iter()
+            .any(|p| p.nulls.is_some() || p.opclass.is_some())
+        {
+            err(
+                errors,
+                obj(&format!(", index \"{}\"", ix.name)),
+                "SQLite indexes have no NULLS FIRST/LAST or operator classes: remove them",
+            );
+        }
         let parts: Vec<IndexPart> = ix
             .parts
             .iter()
@@ -279,14 +290,42 @@ fn pick(name: &str, convention: &str) -> String {
 /// An index part in normal form: a bare (possibly quoted) column name is a column,
 /// spelled as the column is; anything else is a normalized expression.
 pub(crate) fn normalize_index_part(part: &IndexPart, columns: &[Column]) -> IndexPart {
-    match part {
-        IndexPart::Column(c) => IndexPart::Column(canonical_column(c, columns)),
-        IndexPart::Expression(e) => expression_part(&tokenize(e), columns),
+    let mut out = match &part.key {
+        IndexKey::Column(c) => IndexPart::column(canonical_column(c, columns)),
+        IndexKey::Expression(e) => expression_part(&tokenize(e), columns),
+    };
+    out.desc |= part.desc;
+    if out.collation.is_none() {
+        out.collation = part.collation.as_deref().map(str::to_ascii_lowercase);
     }
+    out
 }
 
-/// Classify the tokens of one index key part.
+/// Classify the tokens of one index key part: a trailing `ASC`/`DESC` and
+/// `COLLATE name` become the part's options, the rest is a column or an expression.
 pub(crate) fn expression_part(toks: &[Tok], columns: &[Column]) -> IndexPart {
+    let mut toks = toks;
+    let mut desc = false;
+    if let Some(last) = toks.last()
+        && (last.is_word("asc") || last.is_word("desc"))
+    {
+        desc = last.is_word("desc");
+        toks = &toks[..toks.len() - 1];
+    }
+    let mut collation = None;
+    if toks.len() > 2 && toks[toks.len() - 2].is_word("collate") {
+        collation = toks[toks.len() - 1]
+            .as_name()
+            .map(str::to_ascii_lowercase);
+        toks = &toks[..toks.len() - 2];
+    }
+    let mut part = key_part(toks, columns);
+    part.desc = desc;
+    part.collation = collation;
+    part
+}
+
+fn key_part(toks: &[Tok], columns: &[Column]) -> IndexPart {
     let inner: &[Tok] = if toks.len() == 3 && toks[0].is_punct("(") && toks[2].is_punct(")") {
         &toks[1..2]
     } else {
@@ -296,9 +335,9 @@ pub(crate) fn expression_part(toks: &[Tok], columns: &[Column]) -> IndexPart {
         [Tok::Word(name)] | [Tok::Ident(name)]
             if columns.iter().any(|c| c.name.eq_ignore_ascii_case(name)) =>
         {
-            IndexPart::Column(canonical_column(name, columns))
+            IndexPart::column(canonical_column(name, columns))
         }
-        _ => IndexPart::Expression(crate::expr::normalize_tokens(toks)),
+        _ => IndexPart::expression(crate::expr::normalize_tokens(toks)),
     }
 }
 
@@ -355,7 +394,7 @@ mod tests {
             indexes: vec![Index {
                 name: "x".into(),
                 named: false,
-                parts: vec![IndexPart::Expression("\"MOOD\"".into())],
+                parts: vec![IndexPart::expression("\"MOOD\"")],
                 unique: false,
                 predicate: None,
                 method: None,
@@ -385,7 +424,7 @@ mod tests {
             t.checks[1].name,
             naming::check("t", "mood in ('happy', 'it''s')")
         );
-        assert_eq!(t.indexes[0].parts, vec![IndexPart::Column("mood".into())]);
+        assert_eq!(t.indexes[0].parts, vec![IndexPart::column("mood")]);
         assert_eq!(t.indexes[0].name, "x");
         let again = normalize_schema(&s).expect("normalizes");
         assert_eq!(again, s, "normalizing twice changes nothing");

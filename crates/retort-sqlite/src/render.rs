@@ -23,7 +23,7 @@
 
 use retort_dialect::Statement;
 use retort_schema::{
-    Change, Column, ColumnType, FkAction, Index, IndexPart, Table, TableChange, TableDiff,
+    Change, Column, ColumnType, FkAction, Index, IndexKey, Table, TableChange, TableDiff,
 };
 
 use crate::expr::{is_bare_default, is_constant_default, mentions_column};
@@ -152,9 +152,18 @@ pub(crate) fn create_index_sql(table: &str, ix: &Index) -> String {
     let parts = ix
         .parts
         .iter()
-        .map(|p| match p {
-            IndexPart::Column(c) => q(c),
-            IndexPart::Expression(e) => e.clone(),
+        .map(|p| {
+            let mut s = match &p.key {
+                IndexKey::Column(c) => q(c),
+                IndexKey::Expression(e) => e.clone(),
+            };
+            if let Some(c) = &p.collation {
+                s.push_str(&format!(" COLLATE {}", q(c)));
+            }
+            if p.desc {
+                s.push_str(" DESC");
+            }
+            s
         })
         .collect::<Vec<_>>()
         .join(", ");

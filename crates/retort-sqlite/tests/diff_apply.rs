@@ -192,7 +192,7 @@ async fn constraints_and_indexes_change() {
     u.checks = vec![check("length(username) > 1")];
     u.indexes = vec![
         Index {
-            parts: vec![IndexPart::Expression("lower(email)".into())],
+            parts: vec![IndexPart::expression("lower(email)")],
             unique: true,
             ..index(&[])
         },

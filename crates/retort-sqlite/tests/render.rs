@@ -117,7 +117,7 @@ async fn create_table_with_everything() {
         },
     ));
     t.indexes.push(Index {
-        parts: vec![IndexPart::Expression("lower(email)".into())],
+        parts: vec![IndexPart::expression("lower(email)")],
         unique: true,
         predicate: Some("active".into()),
         ..index(&[])

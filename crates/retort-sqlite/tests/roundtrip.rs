@@ -71,8 +71,8 @@ fn every_type() -> retort_schema::Table {
         },
         Index {
             parts: vec![
-                IndexPart::Expression("lower(\"name\")".into()),
-                IndexPart::Column("day".into()),
+                IndexPart::expression("lower(\"name\")"),
+                IndexPart::column("day"),
             ],
             ..index(&[])
         },
@@ -83,7 +83,7 @@ fn every_type() -> retort_schema::Table {
             ..index(&["big"])
         },
         Index {
-            parts: vec![IndexPart::Expression("\"d\" DESC".into())],
+            parts: vec![IndexPart::expression("\"d\" DESC")],
             name: "ix_d_desc".into(),
             named: true,
             ..index(&[])
@@ -179,7 +179,7 @@ fn odd_names() -> Vec<retort_schema::Table> {
     select.indexes = vec![
         index(&["naïve col"]),
         Index {
-            parts: vec![IndexPart::Expression("lower(\"we\"\"ird\")".into())],
+            parts: vec![IndexPart::expression("lower(\"we\"\"ird\")")],
             ..index(&[])
         },
         Index {
@@ -270,13 +270,13 @@ async fn every_type_default_index_and_check_round_trips() {
     assert_eq!(
         t.indexes[3].parts,
         vec![
-            IndexPart::Expression("lower(name)".into()),
-            IndexPart::Column("day".into())
+            IndexPart::expression("lower(name)"),
+            IndexPart::column("day")
         ]
     );
     assert_eq!(
         t.indexes[5].parts,
-        vec![IndexPart::Expression("d desc".into())]
+        vec![IndexPart::column("d").descending()]
     );
     assert_eq!(
         t.indexes[4].predicate.as_deref(),
@@ -387,11 +387,14 @@ async fn database_made_by_others_reads_sensibly() {
     assert_eq!(books.checks[0].name, "pos");
     assert_eq!(
         books.indexes[0].parts,
-        vec![IndexPart::Expression("title collate nocase".into())]
+        vec![IndexPart {
+            collation: Some("nocase".into()),
+            ..IndexPart::column("title")
+        }]
     );
     assert_eq!(
         books.indexes[1].parts,
-        vec![IndexPart::Column("author".into())]
+        vec![IndexPart::column("author")]
     );
     assert!(
         books.indexes[1].unique && !books.indexes[1].named,

@@ -205,11 +205,11 @@ fn version(
             });
         }
         if !candidates.is_empty() && rng.chance(50) {
-            let mut parts = vec![IndexPart::Column(rng.pick(&candidates).clone())];
+            let mut parts = vec![IndexPart::column(rng.pick(&candidates).clone())];
             if candidates.len() > 1 && rng.chance(40) {
                 let second = rng.pick(&candidates).clone();
-                if !parts.contains(&IndexPart::Column(second.clone())) {
-                    parts.push(IndexPart::Column(second));
+                if !parts.contains(&IndexPart::column(second.clone())) {
+                    parts.push(IndexPart::column(second));
                 }
             }
             // A unique index over exactly a unique constraint's columns is the
@@ -217,10 +217,16 @@ fn version(
             let same_as_unique = t.uniques.iter().any(|u| {
                 u.columns
                     .iter()
-                    .map(|c| IndexPart::Column(c.clone()))
+                    .map(|c| IndexPart::column(c.clone()))
                     .collect::<Vec<_>>()
                     == parts
             });
+            // key order: a descending last part round-trips on every dialect
+            if rng.chance(30)
+                && let Some(last) = parts.last_mut()
+            {
+                last.desc = true;
+            }
             let unique = rng.chance(25) && !same_as_unique;
             t.indexes.push(Index {
                 name: naming::index(tname, &parts),

@@ -166,7 +166,7 @@ pub fn alter_table(d: &TableDiff, out: &mut Vec<Statement>) {
                     keys_attached.insert(u.name.clone());
                 } else if let Some(ix) = ch.iter().find_map(|c| match c {
                     TableChange::AddIndex { index }
-                        if index.parts.first() == Some(&IndexPart::Column(column.name.clone())) =>
+                        if index.parts.first() == Some(&IndexPart::column(column.name.clone())) =>
                     {
                         Some(index)
                     }

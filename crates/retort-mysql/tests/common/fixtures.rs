@@ -44,7 +44,7 @@ pub fn unique(table: &str, cols: &[&str]) -> UniqueConstraint {
 pub fn index(table: &str, cols: &[&str]) -> Index {
     let parts: Vec<IndexPart> = cols
         .iter()
-        .map(|c| IndexPart::Column(c.to_string()))
+        .map(|c| IndexPart::column(c.to_string()))
         .collect();
     Index {
         name: retort_schema::naming::index(table, &parts),
@@ -245,8 +245,8 @@ pub fn awkward() -> Table {
             name: "ix_select_naïve".into(),
             named: true,
             parts: vec![
-                IndexPart::Column("naïve col".into()),
-                IndexPart::Column("order".into()),
+                IndexPart::column("naïve col"),
+                IndexPart::column("order"),
             ],
             unique: false,
             predicate: None,
@@ -300,7 +300,7 @@ pub fn cycle() -> Vec<Table> {
             Index {
                 name: "ix_cyc_b_body_ft".into(),
                 named: true,
-                parts: vec![IndexPart::Column("body".into())],
+                parts: vec![IndexPart::column("body")],
                 unique: false,
                 predicate: None,
                 method: Some("FULLTEXT".into()),
@@ -308,7 +308,7 @@ pub fn cycle() -> Vec<Table> {
             Index {
                 name: "ix_cyc_b_body".into(),
                 named: false,
-                parts: vec![IndexPart::Expression("body(10)".into())],
+                parts: vec![IndexPart::expression("body(10)")],
                 unique: false,
                 predicate: None,
                 method: None,

@@ -2,7 +2,7 @@
 #![allow(dead_code)]
 
 use retort_schema::{
-    Check, Column, ColumnType, EnumType, FkAction, ForeignKey, Index, IndexPart, PrimaryKey,
+    Check, Column, ColumnType, EnumType, FkAction, ForeignKey, Index, IndexPart, NullsOrder, PrimaryKey,
     QualifiedName, Schema, Table, UniqueConstraint, naming,
 };
 
@@ -182,14 +182,14 @@ pub fn users() -> Table {
     unique(&mut t, &["name", "age"], Some("users_name_age_key"));
     index(
         &mut t,
-        vec![IndexPart::Column("created_at".into())],
+        vec![IndexPart::column("created_at")],
         false,
         None,
         None,
     );
     index(
         &mut t,
-        vec![IndexPart::Expression("lower(email)".into())],
+        vec![IndexPart::expression("lower(email)")],
         true,
         None,
         None,
@@ -197,8 +197,8 @@ pub fn users() -> Table {
     index(
         &mut t,
         vec![
-            IndexPart::Column("age".into()),
-            IndexPart::Column("name".into()),
+            IndexPart::column("age"),
+            IndexPart::column("name"),
         ],
         false,
         Some("active = TRUE AND age > 17"),
@@ -206,17 +206,60 @@ pub fn users() -> Table {
     );
     index(
         &mut t,
-        vec![IndexPart::Column("tags".into())],
+        vec![IndexPart::column("tags")],
         false,
         None,
         Some("GIN"),
     );
     index(
         &mut t,
-        vec![IndexPart::Column("uid".into())],
+        vec![IndexPart::column("uid")],
         false,
         None,
         Some("hash"),
+    );
+    // key part options: order, NULL placement, operator class, collation; the
+    // defaults spelled out (ASC NULLS LAST, DESC NULLS FIRST) read back as plain
+    index(
+        &mut t,
+        vec![
+            IndexPart::column("big").descending(),
+            IndexPart {
+                nulls: Some(NullsOrder::Last),
+                ..IndexPart::column("score").descending()
+            },
+            IndexPart {
+                nulls: Some(NullsOrder::First),
+                ..IndexPart::column("active")
+            },
+            IndexPart {
+                nulls: Some(NullsOrder::Last),
+                ..IndexPart::column("age")
+            },
+        ],
+        false,
+        None,
+        None,
+    );
+    index(
+        &mut t,
+        vec![
+            IndexPart {
+                opclass: Some("text_pattern_ops".into()),
+                ..IndexPart::column("email")
+            },
+            IndexPart {
+                collation: Some("C".into()),
+                ..IndexPart::column("name").descending()
+            },
+            IndexPart {
+                opclass: Some("VARCHAR_PATTERN_OPS".into()),
+                ..IndexPart::expression("lower(name)").descending()
+            },
+        ],
+        false,
+        None,
+        None,
     );
     check(&mut t, "age >= 0", None);
     check(&mut t, "score BETWEEN 0 AND 100", Some("score_range"));
@@ -283,7 +326,7 @@ pub fn orders() -> Table {
     );
     index(
         &mut t,
-        vec![IndexPart::Column("naïve col".into())],
+        vec![IndexPart::column("naïve col")],
         false,
         Some("\"naïve col\" IS NOT NULL"),
         None,

@@ -81,7 +81,7 @@ pub fn index(cols: &[&str]) -> Index {
         named: false,
         parts: cols
             .iter()
-            .map(|c| IndexPart::Column(c.to_string()))
+            .map(|c| IndexPart::column(c.to_string()))
             .collect(),
         unique: false,
         predicate: None,
