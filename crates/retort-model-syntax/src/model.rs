@@ -303,7 +303,12 @@ fn index_column(spec: &str) -> Result<(String, IndexPart), String> {
         part.desc = dir == "desc";
         i = 1;
     }
-    match lower[i..].iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+    match lower[i..]
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
         [] => {}
         ["nulls", "first"] => part.nulls = Some(NullsOrder::First),
         ["nulls", "last"] => part.nulls = Some(NullsOrder::Last),

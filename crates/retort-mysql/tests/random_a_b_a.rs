@@ -221,11 +221,8 @@ fn add_random_constraint(r: &mut Rng, t: &mut Table) {
 fn forget_column(t: &mut Table, c: &str) {
     t.columns.retain(|x| x.name != c);
     t.uniques.retain(|u| !u.columns.iter().any(|x| x == c));
-    t.indexes.retain(|i| {
-        !i.parts
-            .iter()
-            .any(|p| p.column_name() == Some(c))
-    });
+    t.indexes
+        .retain(|i| !i.parts.iter().any(|p| p.column_name() == Some(c)));
     t.foreign_keys.retain(|f| !f.columns.iter().any(|x| x == c));
     t.checks.retain(|k| !k.expr.contains(&format!("`{c}`")));
 }

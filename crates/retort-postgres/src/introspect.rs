@@ -22,7 +22,8 @@ use std::collections::BTreeMap;
 
 use retort_dialect::{DbError, Scope};
 use retort_schema::{
-    Column, ColumnType, EnumType, Index, IndexPart, NullsOrder, PrimaryKey, QualifiedName, Schema, Table,
+    Column, ColumnType, EnumType, Index, IndexPart, NullsOrder, PrimaryKey, QualifiedName, Schema,
+    Table,
 };
 use sqlx::{PgConnection, Row};
 

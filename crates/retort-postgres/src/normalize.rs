@@ -21,8 +21,8 @@ use std::collections::BTreeMap;
 
 use retort_dialect::NormalizeError;
 use retort_schema::{
-    Check, ColumnType, EnumType, ForeignKey, Index, IndexKey, NullsOrder, QualifiedName, Schema, Table,
-    UniqueConstraint,
+    Check, ColumnType, EnumType, ForeignKey, Index, IndexKey, NullsOrder, QualifiedName, Schema,
+    Table, UniqueConstraint,
 };
 
 use crate::{MAX_IDENT_LEN, expr, types};

@@ -123,9 +123,7 @@ async fn constraints_and_indexes() {
         t.indexes.retain(|i| i.name != "ix_users_created_at");
         index(
             t,
-            vec![IndexPart::expression(
-                "(lower(name) || '-' || email)",
-            )],
+            vec![IndexPart::expression("(lower(name) || '-' || email)")],
             false,
             Some("score > 50 OR age < 18"),
             None,
@@ -136,10 +134,7 @@ async fn constraints_and_indexes() {
         last.named = true;
         index(
             t,
-            vec![
-                IndexPart::column("mood"),
-                IndexPart::column("age"),
-            ],
+            vec![IndexPart::column("mood"), IndexPart::column("age")],
             true,
             None,
             None,

@@ -384,10 +384,7 @@ pub struct Index {
 impl Index {
     /// The column names of the key when it has no expressions.
     pub fn column_names(&self) -> Option<Vec<&str>> {
-        self.parts
-            .iter()
-            .map(IndexPart::column_name)
-            .collect()
+        self.parts.iter().map(IndexPart::column_name).collect()
     }
 }
 

@@ -314,9 +314,7 @@ pub(crate) fn expression_part(toks: &[Tok], columns: &[Column]) -> IndexPart {
     }
     let mut collation = None;
     if toks.len() > 2 && toks[toks.len() - 2].is_word("collate") {
-        collation = toks[toks.len() - 1]
-            .as_name()
-            .map(str::to_ascii_lowercase);
+        collation = toks[toks.len() - 1].as_name().map(str::to_ascii_lowercase);
         toks = &toks[..toks.len() - 2];
     }
     let mut part = key_part(toks, columns);

@@ -392,10 +392,7 @@ async fn database_made_by_others_reads_sensibly() {
             ..IndexPart::column("title")
         }]
     );
-    assert_eq!(
-        books.indexes[1].parts,
-        vec![IndexPart::column("author")]
-    );
+    assert_eq!(books.indexes[1].parts, vec![IndexPart::column("author")]);
     assert!(
         books.indexes[1].unique && !books.indexes[1].named,
         "convention name, matched by definition"

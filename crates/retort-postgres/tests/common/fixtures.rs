@@ -2,8 +2,8 @@
 #![allow(dead_code)]
 
 use retort_schema::{
-    Check, Column, ColumnType, EnumType, FkAction, ForeignKey, Index, IndexPart, NullsOrder, PrimaryKey,
-    QualifiedName, Schema, Table, UniqueConstraint, naming,
+    Check, Column, ColumnType, EnumType, FkAction, ForeignKey, Index, IndexPart, NullsOrder,
+    PrimaryKey, QualifiedName, Schema, Table, UniqueConstraint, naming,
 };
 
 pub fn col(name: &str, ty: ColumnType) -> Column {
@@ -196,10 +196,7 @@ pub fn users() -> Table {
     );
     index(
         &mut t,
-        vec![
-            IndexPart::column("age"),
-            IndexPart::column("name"),
-        ],
+        vec![IndexPart::column("age"), IndexPart::column("name")],
         false,
         Some("active = TRUE AND age > 17"),
         None,
