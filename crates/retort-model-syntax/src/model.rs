@@ -29,6 +29,10 @@ pub const STRUCT_KEYS: &[&str] = &[
     "unique",
     "check",
     "primary_key",
+    "collation",
+    "charset",
+    "engine",
+    "row_format",
 ];
 
 /// The attributes `#[model(...)]` accepts on a field of a `#[derive(Model)]` struct.
@@ -51,6 +55,7 @@ pub const FIELD_KEYS: &[&str] = &[
     "renamed_from",
     "backfill",
     "comment",
+    "collation",
     "skip",
 ];
 
@@ -242,6 +247,10 @@ struct StructAttrs {
     schema: Option<Spanned<String>>,
     renamed_from: Option<Spanned<String>>,
     comment: Option<Spanned<String>>,
+    collation: Option<Spanned<String>>,
+    charset: Option<Spanned<String>>,
+    engine: Option<Spanned<String>>,
+    row_format: Option<Spanned<String>>,
     indexes: Vec<ListAttr>,
     uniques: Vec<ListAttr>,
     checks: Vec<ListAttr>,
@@ -266,6 +275,10 @@ fn struct_attrs(item: &ItemStruct, errors: &mut Errors) -> StructAttrs {
             "schema" => out.schema = attr::name(&e, errors),
             "renamed_from" => out.renamed_from = attr::name(&e, errors),
             "comment" => out.comment = attr::string(&e, errors),
+            "collation" => out.collation = attr::name(&e, errors),
+            "charset" => out.charset = attr::name(&e, errors),
+            "engine" => out.engine = attr::name(&e, errors),
+            "row_format" => out.row_format = attr::name(&e, errors),
             "index" => {
                 if let Some(l) = list_attr(&e, &["name", "columns", "unique"], errors) {
                     out.indexes.push(l);
@@ -407,6 +420,7 @@ struct FieldAttrs {
     renamed_from: Option<Spanned<String>>,
     backfill: Option<Spanned<String>>,
     comment: Option<Spanned<String>>,
+    collation: Option<Spanned<String>>,
     skip: bool,
 }
 
@@ -448,6 +462,7 @@ fn field_attrs(field: &syn::Field, errors: &mut Errors) -> FieldAttrs {
             "renamed_from" => out.renamed_from = attr::name(&e, errors),
             "backfill" => out.backfill = attr::name(&e, errors),
             "comment" => out.comment = attr::string(&e, errors),
+            "collation" => out.collation = attr::name(&e, errors),
             _ => out.skip = attr::flag(&e, errors).unwrap_or(false),
         }
     }
@@ -802,7 +817,8 @@ pub fn parse_model_lenient(
             default: fattrs.server_default.map(|d| d.value.trim().to_string()),
             auto_increment: false,
             comment: fattrs.comment.map(|c| c.value),
-            collation: None,
+            collation: fattrs.collation.map(|c| c.value),
+            spelling: Default::default(),
             renamed_from: fattrs.renamed_from.map(|r| r.value),
             backfill: fattrs.backfill.map(|b| b.value.trim().to_string()),
         });
@@ -969,8 +985,15 @@ pub fn parse_model_lenient(
         foreign_keys,
         checks,
         comment: sattrs.comment.map(|c| c.value),
-        collation: None,
-        options: Default::default(),
+        collation: sattrs.collation.map(|c| c.value),
+        options: [
+            ("charset", sattrs.charset),
+            ("engine", sattrs.engine),
+            ("row_format", sattrs.row_format),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.map(|v| (k.to_string(), v.value)))
+        .collect(),
         renamed_from: sattrs.renamed_from.map(|r| r.value),
     };
     let model = ModelDef {

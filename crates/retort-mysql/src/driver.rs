@@ -8,7 +8,8 @@ use sqlx::mysql::{MySql, MySqlConnection};
 use sqlx::pool::PoolConnection;
 use sqlx::{AssertSqlSafe, Connection};
 
-use crate::MysqlDialect;
+use crate::ServerDialect;
+use crate::charset::ServerDefaults;
 use crate::introspect::{self, Flavor, text_rows};
 use crate::lock;
 
@@ -22,6 +23,7 @@ pub struct MysqlDriver {
     conn: Conn,
     flavor: Flavor,
     database: String,
+    dialect: ServerDialect,
 }
 
 /// Remove the password of `url` from `text`, wherever it appears.
@@ -68,10 +70,12 @@ impl MysqlDriver {
             Conn::Pooled(c) => &mut **c,
         };
         let (flavor, database) = introspect::server_info(c).await?;
+        let defaults = ServerDefaults::load(c, &database).await?;
         Ok(MysqlDriver {
             conn,
             flavor,
             database,
+            dialect: ServerDialect { defaults },
         })
     }
 
@@ -92,17 +96,25 @@ impl MysqlDriver {
     pub fn database(&self) -> &str {
         &self.database
     }
+
+    /// The server's defaults (collations, storage engine), read at connect time.
+    pub fn defaults(&self) -> &ServerDefaults {
+        &self.dialect.defaults
+    }
 }
 
 impl Driver for MysqlDriver {
     fn dialect(&self) -> &dyn Dialect {
-        &MysqlDialect
+        &self.dialect
     }
 
     fn introspect<'a>(&'a mut self, scope: &'a Scope) -> BoxFuture<'a, Result<Schema, DbError>> {
         Box::pin(async move {
             let (flavor, db) = (self.flavor, self.database.clone());
-            introspect::introspect(self.connection(), flavor, &db, scope).await
+            // Databases created since the connection was made have defaults too.
+            let fresh = ServerDefaults::load(self.connection(), &db).await?;
+            self.dialect.defaults = fresh.clone();
+            introspect::introspect(self.connection(), flavor, &db, &fresh, scope).await
         })
     }
 

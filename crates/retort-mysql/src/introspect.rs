@@ -18,12 +18,13 @@ use std::collections::BTreeMap;
 use retort_dialect::{DbError, DbErrorKind, Scope};
 use retort_schema::{
     Check, Column, ColumnType, FkAction, ForeignKey, Index, IndexKey, IndexPart, PrimaryKey,
-    QualifiedName, Schema, Table,
+    QualifiedName, Schema, Spelling, Table,
 };
 use sqlx::mysql::MySqlConnection;
 use sqlx::{AssertSqlSafe, Row};
 
-use crate::normalize::normalize_table;
+use crate::charset::{CREATE_OPTIONS, ServerDefaults};
+use crate::normalize::normalize_table_with;
 use crate::sqlexpr::prefix_part;
 use crate::types::{is_numeric, parse_type, quote_string};
 
@@ -111,6 +112,7 @@ pub async fn introspect(
     conn: &mut MySqlConnection,
     flavor: Flavor,
     database: &str,
+    defaults: &ServerDefaults,
     scope: &Scope,
 ) -> Result<Schema, DbError> {
     let mut dbs = vec![database.to_string()];
@@ -135,10 +137,13 @@ pub async fn introspect(
 
     // 1. tables
     let sql = format!(
-        "SELECT {}, {}, {} FROM information_schema.TABLES WHERE TABLE_SCHEMA IN ({in_list}) AND TABLE_TYPE = 'BASE TABLE' ORDER BY 1, 2",
+        "SELECT {}, {}, {}, {}, {}, {} FROM information_schema.TABLES WHERE TABLE_SCHEMA IN ({in_list}) AND TABLE_TYPE = 'BASE TABLE' ORDER BY 1, 2",
         c("TABLE_SCHEMA"),
         c("TABLE_NAME"),
-        c("TABLE_COMMENT")
+        c("TABLE_COMMENT"),
+        c("TABLE_COLLATION"),
+        c("ENGINE"),
+        c("CREATE_OPTIONS")
     );
     let mut tables: BTreeMap<(String, String), Table> = BTreeMap::new();
     for r in text_rows(conn, &sql).await? {
@@ -146,18 +151,24 @@ pub async fn introspect(
         if scope.is_excluded(&name) {
             continue;
         }
-        let t = Table {
+        let mut t = Table {
             schema: schema_of(&db),
             name: name.clone(),
             comment: r[2].clone().filter(|c| !c.is_empty()),
+            collation: r[3].clone().filter(|c| !c.is_empty()),
             ..Default::default()
         };
+        if let Some(e) = r[4].clone().filter(|e| !e.is_empty()) {
+            t.options.insert("engine".into(), e);
+        }
+        t.options
+            .extend(create_options(r[5].as_deref().unwrap_or("")));
         tables.insert((db, name), t);
     }
 
     // 2. columns
     let sql = format!(
-        "SELECT {}, {}, {}, {}, {}, {}, {}, {}, {} FROM information_schema.COLUMNS WHERE TABLE_SCHEMA IN ({in_list}) ORDER BY TABLE_SCHEMA, TABLE_NAME, ORDINAL_POSITION",
+        "SELECT {}, {}, {}, {}, {}, {}, {}, {}, {}, {} FROM information_schema.COLUMNS WHERE TABLE_SCHEMA IN ({in_list}) ORDER BY TABLE_SCHEMA, TABLE_NAME, ORDINAL_POSITION",
         c("TABLE_SCHEMA"),
         c("TABLE_NAME"),
         c("COLUMN_NAME"),
@@ -166,7 +177,8 @@ pub async fn introspect(
         c("COLUMN_DEFAULT"),
         c("EXTRA"),
         c("COLUMN_COMMENT"),
-        c("GENERATION_EXPRESSION")
+        c("GENERATION_EXPRESSION"),
+        c("COLLATION_NAME")
     );
     for r in text_rows(conn, &sql).await? {
         let Some(t) = tables.get_mut(&(s(&r[0]), s(&r[1]))) else {
@@ -175,8 +187,9 @@ pub async fn introspect(
         let name = s(&r[2]);
         let extra = s(&r[6]);
         let extra_lc = extra.to_ascii_lowercase();
-        let ty = if extra_lc.contains("virtual generated") || extra_lc.contains("stored generated")
-        {
+        let generated =
+            extra_lc.contains("virtual generated") || extra_lc.contains("stored generated");
+        let ty = if generated {
             let kind = if extra_lc.contains("stored") {
                 "STORED"
             } else {
@@ -201,7 +214,11 @@ pub async fn introspect(
             default,
             auto_increment: extra_lc.contains("auto_increment"),
             comment: r[7].clone().filter(|c| !c.is_empty()),
-            collation: None,
+            collation: r[9].clone().filter(|c| !c.is_empty()),
+            spelling: Spelling {
+                ty: Some(s(&r[3])).filter(|_| !generated),
+                default: None,
+            },
             renamed_from: None,
             backfill: None,
         });
@@ -381,7 +398,7 @@ pub async fn introspect(
     let mut ignored = Vec::new();
     let mut tables: Vec<Table> = tables
         .into_values()
-        .map(|t| normalize_table(&t, &mut ignored))
+        .map(|t| normalize_table_with(&t, defaults, &mut ignored))
         .collect();
     // The order of the normal form: the default database first, then by name.
     tables.sort_by(|a, b| (&a.schema, &a.name).cmp(&(&b.schema, &b.name)));
@@ -389,6 +406,21 @@ pub async fn introspect(
         tables,
         enums: Vec::new(),
     })
+}
+
+/// The modelled `name=value` entries of `TABLES.CREATE_OPTIONS`
+/// (`row_format=DYNAMIC stats_persistent=0`), lower case.
+fn create_options(raw: &str) -> Vec<(String, String)> {
+    raw.split_whitespace()
+        .filter_map(|o| o.split_once('='))
+        .map(|(k, v)| {
+            (
+                k.to_ascii_lowercase(),
+                v.trim_matches('"').to_ascii_lowercase(),
+            )
+        })
+        .filter(|(k, _)| CREATE_OPTIONS.contains(&k.as_str()))
+        .collect()
 }
 
 /// The default of a column as an SQL expression, from `COLUMN_DEFAULT` and `EXTRA`.

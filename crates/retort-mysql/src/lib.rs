@@ -64,6 +64,7 @@
 //! server does not give. The runner records progress per revision instead.
 #![deny(missing_docs)]
 
+pub mod charset;
 pub mod driver;
 pub mod introspect;
 pub mod lock;
@@ -77,9 +78,62 @@ pub use driver::MysqlDriver;
 use retort_dialect::{Dialect, DialectKind, NormalizeError, Statement};
 use retort_schema::{Change, Schema};
 
-/// The MySQL/MariaDB dialect (pure: no connection).
+/// The MySQL/MariaDB dialect (pure: no connection). It knows no server's
+/// defaults ([`charset::ServerDefaults::offline`]); a connected driver uses
+/// [`ServerDialect`].
 #[derive(Debug, Clone, Copy, Default)]
 pub struct MysqlDialect;
+
+/// The MySQL/MariaDB dialect with the defaults of one server (database and
+/// character set collations, storage engine), so that a model's collation equal
+/// to a default compares equal to the server's absent one. Still pure.
+#[derive(Debug, Clone, Default)]
+pub struct ServerDialect {
+    /// The server's defaults.
+    pub defaults: charset::ServerDefaults,
+}
+
+impl Dialect for ServerDialect {
+    fn kind(&self) -> DialectKind {
+        DialectKind::Mysql
+    }
+
+    fn quote_ident(&self, ident: &str) -> String {
+        MysqlDialect.quote_ident(ident)
+    }
+
+    fn quote_literal(&self, value: &str) -> String {
+        MysqlDialect.quote_literal(value)
+    }
+
+    fn max_identifier_len(&self) -> usize {
+        MysqlDialect.max_identifier_len()
+    }
+
+    fn transactional_ddl(&self) -> bool {
+        false
+    }
+
+    fn normalize(&self, schema: &Schema) -> Result<Schema, Vec<NormalizeError>> {
+        normalize::normalize_schema_with(schema, &self.defaults)
+    }
+
+    fn render(&self, changes: &[Change]) -> Vec<Statement> {
+        render::render_changes_with(changes, &self.defaults)
+    }
+
+    fn begin_statements(&self) -> Vec<String> {
+        Vec::new()
+    }
+
+    fn commit_statements(&self) -> Vec<String> {
+        Vec::new()
+    }
+
+    fn version_table_ddl(&self, table: &str) -> String {
+        MysqlDialect.version_table_ddl(table)
+    }
+}
 
 impl Dialect for MysqlDialect {
     fn kind(&self) -> DialectKind {

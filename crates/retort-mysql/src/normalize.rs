@@ -41,18 +41,27 @@ use retort_schema::{
     UniqueConstraint,
 };
 
+use crate::charset::{ServerDefaults, normalize_table_charset};
 use crate::sqlexpr::{as_prefix_part, normalize_expr, prefix_part};
 use crate::types::{is_integer, is_lob, is_numeric, parse_type};
 
 /// The longest MySQL identifier, in characters.
 pub const MAX_IDENT: usize = 64;
 
-/// Normalize a model schema; see the module documentation.
+/// Normalize a model schema without knowing the server; see the module documentation.
 pub fn normalize_schema(schema: &Schema) -> Result<Schema, Vec<NormalizeError>> {
+    normalize_schema_with(schema, &ServerDefaults::offline())
+}
+
+/// Normalize a model schema against the defaults of a server (collations, engine).
+pub fn normalize_schema_with(
+    schema: &Schema,
+    defaults: &ServerDefaults,
+) -> Result<Schema, Vec<NormalizeError>> {
     let mut errors = Vec::new();
     let mut tables = Vec::with_capacity(schema.tables.len());
     for t in &schema.tables {
-        tables.push(normalize_table(t, &mut errors));
+        tables.push(normalize_table_with(t, defaults, &mut errors));
     }
     tables.sort_by(|a, b| (&a.schema, &a.name).cmp(&(&b.schema, &b.name)));
     // Foreign key names are unique per database in InnoDB (check names too, on MySQL 8).
@@ -183,6 +192,7 @@ fn normalize_column(c: &Column, table: &str, errors: &mut Vec<NormalizeError>) -
         auto_increment: c.auto_increment,
         comment: c.comment.clone().filter(|s| !s.is_empty()),
         collation: c.collation.clone(),
+        spelling: c.spelling.clone(),
         renamed_from: c.renamed_from.clone(),
         backfill: c.backfill.clone(),
     }
@@ -202,9 +212,18 @@ fn normalize_part(part: &IndexPart) -> IndexPart {
     out
 }
 
+/// Normalize one table without knowing the server; see [`normalize_table_with`].
+pub fn normalize_table(t: &Table, errors: &mut Vec<NormalizeError>) -> Table {
+    normalize_table_with(t, &ServerDefaults::offline(), errors)
+}
+
 /// Normalize one table, collecting what MySQL cannot express into `errors`.
 /// Introspection uses it too (and ignores the errors), so both sides share every rule.
-pub fn normalize_table(t: &Table, errors: &mut Vec<NormalizeError>) -> Table {
+pub fn normalize_table_with(
+    t: &Table,
+    defaults: &ServerDefaults,
+    errors: &mut Vec<NormalizeError>,
+) -> Table {
     let tn = t.name.as_str();
     check_len(errors, "table", tn, tn);
     let mut out = Table {
@@ -326,6 +345,7 @@ pub fn normalize_table(t: &Table, errors: &mut Vec<NormalizeError>) -> Table {
     }
     validate_keys(&out, errors);
     finish_table(&mut out);
+    normalize_table_charset(&mut out, defaults, errors);
     out
 }
 

@@ -33,9 +33,10 @@ mod alter;
 
 pub use alter::alter_table;
 
+use crate::charset::{ServerDefaults, charset_of, is_textual};
 use crate::normalize::covered;
 use crate::sqlexpr::{as_prefix_part, backtick};
-use crate::types::{is_lob, quote_string, type_sql};
+use crate::types::{is_lob, parse_type, quote_string, type_sql};
 
 fn q(s: &str) -> String {
     backtick(s)
@@ -52,9 +53,63 @@ fn cols(c: &[String]) -> String {
     c.iter().map(|c| q(c)).collect::<Vec<_>>().join(", ")
 }
 
+/// The type of a column as written: the catalog's spelling when the column was
+/// read from a database and its spelling carries an integer display width other
+/// than the server's default (`int(3)`, `int(10)`), so a schema taken from a
+/// database is rebuilt with the same widths; otherwise the normal spelling.
+/// Widths never take part in comparisons.
+pub fn column_type_sql(c: &Column) -> String {
+    if let Some(sp) = &c.spelling.ty
+        && display_width(sp).is_some_and(|(base, n, unsigned)| {
+            default_display_width(&base, unsigned) != Some(n)
+        })
+        && parse_type(sp, &c.name) == c.ty
+    {
+        return sp.to_ascii_lowercase();
+    }
+    type_sql(&c.ty)
+}
+
+/// `(base, width, unsigned)` of an integer spelling with a display width.
+fn display_width(sql: &str) -> Option<(String, u32, bool)> {
+    let lower = sql.trim().to_ascii_lowercase();
+    let (base, rest) = lower.split_once('(')?;
+    let base = base.trim();
+    if !matches!(
+        base,
+        "tinyint" | "smallint" | "mediumint" | "int" | "integer" | "bigint"
+    ) {
+        return None;
+    }
+    let (n, tail) = rest.split_once(')')?;
+    let n = n.trim().parse().ok()?;
+    Some((base.to_string(), n, tail.contains("unsigned")))
+}
+
+/// The display width MariaDB reports for an integer type declared without one.
+fn default_display_width(base: &str, unsigned: bool) -> Option<u32> {
+    Some(match (base, unsigned) {
+        ("tinyint", false) => 4,
+        ("tinyint", true) => 3,
+        ("smallint", false) => 6,
+        ("smallint", true) => 5,
+        ("mediumint", false) => 9,
+        ("mediumint", true) => 8,
+        ("int" | "integer", false) => 11,
+        ("int" | "integer", true) => 10,
+        ("bigint", _) => 20,
+        _ => return None,
+    })
+}
+
 /// The column definition used by CREATE TABLE, ADD COLUMN and MODIFY COLUMN.
 pub fn column_def(c: &Column, with_auto_increment: bool) -> String {
-    let mut s = format!("{} {}", q(&c.name), type_sql(&c.ty));
+    let mut s = format!("{} {}", q(&c.name), column_type_sql(c));
+    if let Some(co) = &c.collation
+        && is_textual(&c.ty)
+    {
+        s.push_str(&format!(" COLLATE {co}"));
+    }
     if crate::types::is_generated(&c.ty) {
         // MariaDB takes neither NULL/NOT NULL nor DEFAULT on generated columns.
         if let Some(cm) = &c.comment {
@@ -194,10 +249,35 @@ fn create_table(
         qn(&t.qualified_name()),
         lines.join(",\n  ")
     );
+    sql.push_str(&table_options_sql(t));
     if let Some(c) = &t.comment {
         sql.push_str(&format!(" COMMENT = {}", quote_string(c)));
     }
     (Statement::new(sql), deferred)
+}
+
+/// ` ENGINE = x DEFAULT CHARSET = cs COLLATE = c ROW_FORMAT = y` for what the table declares.
+fn table_options_sql(t: &Table) -> String {
+    let mut s = String::new();
+    if let Some(e) = t.options.get("engine") {
+        s.push_str(&format!(" ENGINE = {e}"));
+    }
+    if let Some(co) = &t.collation {
+        s.push_str(&format!(
+            " DEFAULT CHARSET = {} COLLATE = {co}",
+            charset_of(co)
+        ));
+    }
+    for (k, v) in &t.options {
+        if k != "engine" {
+            s.push_str(&format!(
+                " {} = {}",
+                k.to_ascii_uppercase(),
+                v.to_ascii_uppercase()
+            ));
+        }
+    }
+    s
 }
 
 fn add_fk(table: &QualifiedName, fk: &ForeignKey) -> Statement {
@@ -219,8 +299,15 @@ fn drop_fk(from: &Table, fk: &ForeignKey, out: &mut Vec<Statement>) {
     }
 }
 
-/// Render a list of changes; see the module documentation for the order.
+/// Render a list of changes without knowing the server (a table's collation
+/// going back to the database default is then written `CHARACTER SET DEFAULT`).
 pub fn render_changes(changes: &[Change]) -> Vec<Statement> {
+    render_changes_with(changes, &ServerDefaults::offline())
+}
+
+/// Render a list of changes for a server with these defaults; see the module
+/// documentation for the order.
+pub fn render_changes_with(changes: &[Change], defaults: &ServerDefaults) -> Vec<Statement> {
     let mut out = Vec::new();
     // 1. renames
     for c in changes {
@@ -346,7 +433,7 @@ pub fn render_changes(changes: &[Change]) -> Vec<Statement> {
     // 4. altered tables
     for c in changes {
         if let Change::AlterTable(d) = c {
-            alter_table(d, &mut out);
+            alter_table(d, defaults, &mut out);
         }
     }
     // 5. foreign keys added

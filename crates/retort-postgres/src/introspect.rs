@@ -244,6 +244,7 @@ pub async fn introspect(conn: &mut PgConnection, scope: &Scope) -> Result<Schema
             auto_increment,
             comment: norm::normalize_comment(comment.as_deref()),
             collation: None,
+            spelling: Default::default(),
             renamed_from: None,
             backfill: None,
         });

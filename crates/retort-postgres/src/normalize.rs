@@ -108,6 +108,9 @@ pub fn normalize_schema(schema: &Schema) -> Result<Schema, Vec<NormalizeError>> 
             c.default = normalize_default(c.default.as_deref());
             c.comment = normalize_comment(c.comment.as_deref());
         }
+        // MySQL table options (default collation, engine, row format) mean nothing here.
+        t.collation = None;
+        t.options.clear();
         normalize_table_parts(&mut t);
         for name in t
             .uniques

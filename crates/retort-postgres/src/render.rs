@@ -569,6 +569,8 @@ fn alter_table(d: &TableDiff, change: &TableChange) -> Vec<Statement> {
                 .map(|c| quote_literal(c))
                 .unwrap_or_else(|| "NULL".into())
         ))],
+        // PostgreSQL tables have no default collation or options in the normal form.
+        TableChange::SetOptions { .. } => vec![],
         // foreign keys are rendered in their own phases by `render`
         TableChange::AddForeignKey { foreign_key } => vec![add_fk(&name, foreign_key)],
         TableChange::DropForeignKey { foreign_key } => {

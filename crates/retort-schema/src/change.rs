@@ -5,6 +5,8 @@
 //! reversed without looking at the database: the downgrade of a plan is
 //! `plan.iter().rev().map(Change::reverse)`.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::model::{
@@ -152,6 +154,23 @@ pub enum TableChange {
         /// The comment after.
         to: Option<String>,
     },
+    /// Change the table's default collation or its dialect table options
+    /// ([`Table::collation`], [`Table::options`]); the whole tables are in the
+    /// [`TableDiff`].
+    SetOptions {
+        /// The default collation before.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        from_collation: Option<String>,
+        /// The default collation after.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        to_collation: Option<String>,
+        /// The options before.
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        from_options: BTreeMap<String, String>,
+        /// The options after.
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        to_options: BTreeMap<String, String>,
+    },
 }
 
 impl Change {
@@ -291,6 +310,17 @@ impl TableChange {
                 from: to.clone(),
                 to: from.clone(),
             },
+            TableChange::SetOptions {
+                from_collation,
+                to_collation,
+                from_options,
+                to_options,
+            } => TableChange::SetOptions {
+                from_collation: to_collation.clone(),
+                to_collation: from_collation.clone(),
+                from_options: to_options.clone(),
+                to_options: from_options.clone(),
+            },
         }
     }
 
@@ -332,6 +362,13 @@ impl TableChange {
                 if from.comment != to.comment {
                     what.push("comment".to_string());
                 }
+                if from.collation != to.collation {
+                    what.push(format!(
+                        "collation {} -> {}",
+                        from.collation.as_deref().unwrap_or("default"),
+                        to.collation.as_deref().unwrap_or("default")
+                    ));
+                }
                 format!("alter column {t}.{}: {}", to.name, what.join(", "))
             }
             TableChange::SetPrimaryKey { from, to } => format!(
@@ -370,6 +407,34 @@ impl TableChange {
             }
             TableChange::DropCheck { check } => format!("drop check {} on {t}", check.name),
             TableChange::SetComment { .. } => format!("comment on table {t}"),
+            TableChange::SetOptions {
+                from_collation,
+                to_collation,
+                from_options,
+                to_options,
+            } => {
+                let mut what = Vec::new();
+                if from_collation != to_collation {
+                    what.push(format!(
+                        "collation {} -> {}",
+                        from_collation.as_deref().unwrap_or("default"),
+                        to_collation.as_deref().unwrap_or("default")
+                    ));
+                }
+                let keys: std::collections::BTreeSet<&String> =
+                    from_options.keys().chain(to_options.keys()).collect();
+                for k in keys {
+                    let (a, b) = (from_options.get(k), to_options.get(k));
+                    if a != b {
+                        what.push(format!(
+                            "{k} {} -> {}",
+                            a.map(String::as_str).unwrap_or("default"),
+                            b.map(String::as_str).unwrap_or("default")
+                        ));
+                    }
+                }
+                format!("table options of {t}: {}", what.join(", "))
+            }
         }
     }
 }

@@ -550,11 +550,20 @@ fn diff_table(
             to: to.comment.clone(),
         });
     }
+    let mut options = Vec::new();
+    if from.collation != to.collation || from.options != to.options {
+        options.push(TableChange::SetOptions {
+            from_collation: from.collation.clone(),
+            to_collation: to.collation.clone(),
+            from_options: from.options.clone(),
+            to_options: to.options.clone(),
+        });
+    }
 
     let mut out = Vec::new();
     for group in [
-        drops_fk, drops_ck, drops_ix, drops_uq, drop_cols, renames, add_cols, alter_cols, set_pk,
-        adds_uq, adds_ix, adds_ck, adds_fk, comment,
+        drops_fk, drops_ck, drops_ix, drops_uq, drop_cols, renames, options, add_cols, alter_cols,
+        set_pk, adds_uq, adds_ix, adds_ck, adds_fk, comment,
     ] {
         out.extend(group);
     }

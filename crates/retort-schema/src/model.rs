@@ -140,6 +140,11 @@ pub struct Column {
     /// none is kept separately); on PostgreSQL, not the database's. Compared.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub collation: Option<String>,
+    /// How the column was spelled where it was read from (a database's catalog),
+    /// so that rebuilding it writes the same DDL. Not compared: two spellings
+    /// always compare equal.
+    #[serde(default, skip_serializing_if = "Spelling::is_empty")]
+    pub spelling: Spelling,
     /// Model hint: the column's previous name (`renamed_from`). Not compared.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub renamed_from: Option<String>,
@@ -160,6 +165,7 @@ impl Column {
             auto_increment: false,
             comment: None,
             collation: None,
+            spelling: Spelling::default(),
             renamed_from: None,
             backfill: None,
         }
@@ -175,6 +181,38 @@ impl Column {
             && self.comment == other.comment
             && self.collation == other.collation
     }
+}
+
+/// Verbatim spellings of a column as a database's catalog reports them (e.g.
+/// MySQL `int(11) unsigned`, where the normal form is `int unsigned`). A renderer
+/// may write them instead of its own spelling when they still mean the
+/// column's normal form. Never compared: `==` between two spellings is always
+/// true, so schemas read from two servers compare by meaning only.
+#[derive(Debug, Clone, Default, Eq, Serialize, Deserialize)]
+pub struct Spelling {
+    /// The type as the catalog spells it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ty: Option<String>,
+    /// The default as the catalog spells it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default: Option<String>,
+}
+
+impl Spelling {
+    /// True when no spelling is kept.
+    pub fn is_empty(&self) -> bool {
+        self.ty.is_none() && self.default.is_none()
+    }
+}
+
+impl PartialEq for Spelling {
+    fn eq(&self, _other: &Spelling) -> bool {
+        true
+    }
+}
+
+impl std::hash::Hash for Spelling {
+    fn hash<H: std::hash::Hasher>(&self, _state: &mut H) {}
 }
 
 /// A column type, dialect-neutral where possible.

@@ -265,6 +265,7 @@ fn assemble(
                 auto_increment: alias,
                 comment: None,
                 collation: None,
+                spelling: Default::default(),
                 renamed_from: None,
                 backfill: None,
             }

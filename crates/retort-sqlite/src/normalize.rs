@@ -92,6 +92,7 @@ fn normalize_table(t: &Table, schema: &Schema, errors: &mut Vec<NormalizeError>)
             auto_increment: false,
             comment: None,
             collation: None,
+            spelling: Default::default(),
             renamed_from: c.renamed_from.clone(),
             backfill: c.backfill.clone(),
         };

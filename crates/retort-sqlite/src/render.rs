@@ -283,7 +283,7 @@ fn alter_table(d: &TableDiff, out: &mut Vec<Statement>) {
             }
             TableChange::AddIndex { index } => add_indexes.push(index),
             TableChange::DropIndex { index } => drop_indexes.push(index),
-            TableChange::SetComment { .. } => {}
+            TableChange::SetComment { .. } | TableChange::SetOptions { .. } => {}
         }
     }
 

@@ -235,6 +235,7 @@ fn table_change(c: &TableChange) -> (&'static str, Option<String>) {
         TableChange::AddCheck { .. } => ("add_check", None),
         TableChange::DropCheck { .. } => ("drop_check", None),
         TableChange::SetComment { .. } => ("set_comment", None),
+        TableChange::SetOptions { .. } => ("set_options", None),
     }
 }
 

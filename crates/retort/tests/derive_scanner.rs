@@ -23,9 +23,11 @@ enum Status {
     Done,
 }
 
-/// A model of this file: an enum column, a composite index, a check.
+/// A model of this file: an enum column, a composite index, a check, MySQL
+/// table options and a column collation.
 #[derive(Model)]
 #[model(table = "tasks", index(columns = ["owner_id", "status"]), check(expr = "id > 0"))]
+#[model(charset = "utf8mb4", collation = "utf8mb4_unicode_ci", engine = "InnoDB", row_format = "dynamic")]
 #[allow(dead_code)]
 struct Task {
     #[model(primary_key)]
@@ -33,7 +35,7 @@ struct Task {
     #[model(references = "users.id", on_delete = "set null")]
     owner_id: Option<i32>,
     status: Status,
-    #[model(sql_type = "CHAR(2)", column = "lang")]
+    #[model(sql_type = "CHAR(2)", column = "lang", collation = "latin1_general_ci")]
     language: String,
 }
 
@@ -75,6 +77,20 @@ fn models_with_db_enums_derive_and_scan_identically() {
     let scanned = scanned(&[blog_models(), this_file()]);
     assert_eq!(derived.schema(), &scanned);
     assert_eq!(derived.schema().enums.len(), 1);
+    let tasks = &derived.schema().tables[1];
+    assert_eq!(tasks.collation.as_deref(), Some("utf8mb4_unicode_ci"));
+    assert_eq!(
+        tasks.options.iter().collect::<Vec<_>>(),
+        [
+            (&"charset".to_string(), &"utf8mb4".to_string()),
+            (&"engine".to_string(), &"InnoDB".to_string()),
+            (&"row_format".to_string(), &"dynamic".to_string())
+        ]
+    );
+    assert_eq!(
+        tasks.column("lang").and_then(|c| c.collation.as_deref()),
+        Some("latin1_general_ci")
+    );
     assert_eq!(
         Status::column_type(),
         ColumnType::Enum {

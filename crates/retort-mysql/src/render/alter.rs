@@ -1,6 +1,6 @@
 //! The changes inside one existing table, in an order MySQL accepts.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
 use retort_dialect::Statement;
 use retort_schema::{IndexPart, Table, TableChange, TableDiff};
@@ -8,6 +8,7 @@ use retort_schema::{IndexPart, Table, TableChange, TableDiff};
 use super::{
     cols, column_def, index_body, index_kind, index_using, part_sql, pk_body, q, qn, unique_body,
 };
+use crate::charset::{ServerDefaults, charset_of, is_textual};
 use crate::normalize::covered;
 use crate::types::quote_string;
 
@@ -35,12 +36,14 @@ fn position(t: &Table, column: &str, added: &HashSet<&str>) -> String {
 /// 2. an index named after a kept foreign key, when the index that served the key
 ///    is dropped (InnoDB refuses to drop it otherwise);
 /// 3. dropped checks, indexes, unique constraints and primary key;
-/// 4. renamed columns; 5. added columns; 6. altered columns (backfilling NULLs
-///    first when a column becomes NOT NULL and has a `backfill`);
+/// 4. renamed columns; 4b. the table's default collation and options (columns
+///    that inherit the default are modified to follow it); 5. added columns;
+///    6. altered columns (backfilling NULLs first when a column becomes NOT NULL
+///    and has a `backfill`);
 /// 7. the new primary key, unique constraints, indexes and checks;
 /// 8. columns gaining AUTO_INCREMENT (their key now exists);
 /// 9. dropped columns; 10. the table comment.
-pub fn alter_table(d: &TableDiff, out: &mut Vec<Statement>) {
+pub fn alter_table(d: &TableDiff, defaults: &ServerDefaults, out: &mut Vec<Statement>) {
     let t = qn(&d.to.qualified_name());
     let ch = &d.changes;
     let mut pk_added_with_column = false;
@@ -119,6 +122,25 @@ pub fn alter_table(d: &TableDiff, out: &mut Vec<Statement>) {
                 q(from),
                 q(to)
             )));
+        }
+    }
+    // 4b.
+    for c in ch {
+        if let TableChange::SetOptions {
+            from_collation,
+            to_collation,
+            from_options,
+            to_options,
+        } = c
+        {
+            table_options(
+                d,
+                &t,
+                defaults,
+                (from_collation, to_collation),
+                (from_options, to_options),
+                out,
+            );
         }
     }
     // 5. (in table order, so that each `AFTER` names an existing column)
@@ -288,6 +310,84 @@ pub fn alter_table(d: &TableDiff, out: &mut Vec<Statement>) {
             out.push(Statement::new(format!(
                 "ALTER TABLE {t} COMMENT = {}",
                 quote_string(to.as_deref().unwrap_or(""))
+            )));
+        }
+    }
+}
+
+/// The statements of a change of the table's default collation or options.
+fn table_options(
+    d: &TableDiff,
+    t: &str,
+    defaults: &ServerDefaults,
+    (from_co, to_co): (&Option<String>, &Option<String>),
+    (from_opts, to_opts): (&BTreeMap<String, String>, &BTreeMap<String, String>),
+    out: &mut Vec<Statement>,
+) {
+    if from_opts.get("engine") != to_opts.get("engine") {
+        let e = to_opts.get("engine").unwrap_or(&defaults.engine);
+        out.push(Statement::new(format!("ALTER TABLE {t} ENGINE = {e}")));
+    }
+    let mut others = Vec::new();
+    for k in from_opts.keys().chain(to_opts.keys()) {
+        if k != "engine"
+            && from_opts.get(k) != to_opts.get(k)
+            && !others.iter().any(|(o, _)| o == k)
+        {
+            let v = to_opts
+                .get(k)
+                .map(|v| v.to_ascii_uppercase())
+                .unwrap_or_else(|| "DEFAULT".into());
+            others.push((k.clone(), v));
+        }
+    }
+    if !others.is_empty() {
+        let list: Vec<String> = others
+            .iter()
+            .map(|(k, v)| format!("{} = {v}", k.to_ascii_uppercase()))
+            .collect();
+        out.push(Statement::new(format!(
+            "ALTER TABLE {t} {}",
+            list.join(" ")
+        )));
+    }
+    if from_co == to_co {
+        return;
+    }
+    let target = to_co.clone().or_else(|| {
+        defaults
+            .database_collation(d.to.schema.as_deref())
+            .map(str::to_string)
+    });
+    out.push(Statement::new(match &target {
+        Some(co) => format!(
+            "ALTER TABLE {t} DEFAULT CHARSET = {} COLLATE = {co}",
+            charset_of(co)
+        ),
+        None => format!("ALTER TABLE {t} CHARACTER SET DEFAULT"),
+    }));
+    // Columns that inherit the default keep the old one until they are modified.
+    let touched: Vec<&str> = d
+        .changes
+        .iter()
+        .filter_map(|c| match c {
+            TableChange::AddColumn { column } | TableChange::AlterColumn { to: column, .. } => {
+                Some(column.name.as_str())
+            }
+            _ => None,
+        })
+        .collect();
+    for col in &d.to.columns {
+        if col.collation.is_none()
+            && is_textual(&col.ty)
+            && !touched.contains(&col.name.as_str())
+            && d.from
+                .column(&col.name)
+                .is_some_and(|f| f.collation.is_none())
+        {
+            out.push(Statement::new(format!(
+                "ALTER TABLE {t} MODIFY COLUMN {}",
+                column_def(col, true)
             )));
         }
     }
