@@ -260,7 +260,7 @@ pub async fn introspect(conn: &mut PgConnection, scope: &Scope) -> Result<Schema
         match kind.as_str() {
             "p" => {
                 table.primary_key = Some(PrimaryKey {
-                    name: None,
+                    name: Some(name),
                     columns,
                 })
             }

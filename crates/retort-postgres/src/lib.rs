@@ -16,8 +16,9 @@
 //! * `now()` reads as `current_timestamp`; casts the catalog adds to literals and to
 //!   text types are dropped; `IN` lists, `BETWEEN` and `LIKE` are compared in the
 //!   catalog's form.
-//! * Primary key names are not compared (always `None`); `named` comes from the
-//!   models only (introspection reports `false`).
+//! * A primary key name other than PostgreSQL's own `<table>_pkey` is kept and
+//!   rendered (`CONSTRAINT "pk_x" PRIMARY KEY`); it is compared only when the desired
+//!   schema names the key. `named` comes from the models only (introspection reports `false`).
 //! * `public` is the default schema: a model table with `schema = "public"` is the
 //!   same as one with no schema. With a `search_path` whose first schema is not
 //!   `public`, leave the default schema unnamed in the models.

@@ -3,7 +3,9 @@
 //! Rules (applied by [`normalize_schema`] to models, and by introspection to what it reads):
 //! * types through [`crate::types::from_sql`]; `serial` spellings become auto-increment;
 //! * auto-increment columns are identity columns: NOT NULL, no default;
-//! * primary key columns are NOT NULL; primary key names are not compared (always `None`);
+//! * primary key columns are NOT NULL; a primary key name is kept unless it is the one
+//!   PostgreSQL chooses (`<table>_pkey`); it is compared only when the desired schema
+//!   names the key (see `retort_schema::diff`);
 //! * defaults, checks, index expressions and predicates through [`crate::expr::normalize`];
 //!   `DEFAULT NULL` is no default; empty comments are no comment;
 //! * an index part whose expression is a bare column becomes a column part;
@@ -190,7 +192,13 @@ pub fn normalize_comment(c: Option<&str>) -> Option<String> {
 /// already normal. Shared by model normalization and introspection.
 pub fn normalize_table_parts(t: &mut Table) {
     if let Some(pk) = &mut t.primary_key {
-        pk.name = None;
+        if pk
+            .name
+            .as_deref()
+            .is_some_and(|n| n.is_empty() || n == default_pk_name(&t.name))
+        {
+            pk.name = None;
+        }
         for col in &pk.columns {
             if let Some(c) = t.columns.iter_mut().find(|c| &c.name == col) {
                 c.nullable = false;
@@ -211,6 +219,17 @@ pub fn normalize_table_parts(t: &mut Table) {
     t.indexes.sort_by(|a, b| a.name.cmp(&b.name));
     t.foreign_keys.sort_by(|a, b| a.name.cmp(&b.name));
     t.checks.sort_by(|a, b| a.name.cmp(&b.name));
+}
+
+/// The name PostgreSQL gives a primary key nobody named: `<table>_pkey`, the table
+/// name cut so the whole fits in 63 bytes.
+pub fn default_pk_name(table: &str) -> String {
+    let suffix = "_pkey";
+    let mut cut = table.len().min(MAX_IDENT_LEN - suffix.len());
+    while !table.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{}{suffix}", &table[..cut])
 }
 
 fn normalize_index(i: &mut Index) {
@@ -371,5 +390,38 @@ mod tests {
         assert_eq!(n.tables[0].schema, None);
         assert_eq!(n.enums.len(), 1);
         assert_eq!(n.enums[0].schema, None);
+    }
+}
+
+#[cfg(test)]
+mod pk_name_tests {
+    use retort_schema::{Column, ColumnType, PrimaryKey, Schema, Table};
+
+    use super::{default_pk_name, normalize_schema};
+
+    #[test]
+    fn the_name_postgres_chooses_is_no_name() {
+        assert_eq!(default_pk_name("users"), "users_pkey");
+        let long = "t".repeat(70);
+        assert_eq!(default_pk_name(&long), format!("{}_pkey", "t".repeat(58)));
+        let pk = |name: &str| Schema {
+            tables: vec![Table {
+                name: "users".into(),
+                columns: vec![Column::new("id", ColumnType::Integer)],
+                primary_key: Some(PrimaryKey {
+                    name: Some(name.into()),
+                    columns: vec!["id".into()],
+                }),
+                ..Table::default()
+            }],
+            enums: vec![],
+        };
+        let n = normalize_schema(&pk("users_pkey")).expect("normal");
+        assert_eq!(n.tables[0].primary_key.as_ref().unwrap().name, None);
+        let n = normalize_schema(&pk("pk_users")).expect("normal");
+        assert_eq!(
+            n.tables[0].primary_key.as_ref().unwrap().name.as_deref(),
+            Some("pk_users")
+        );
     }
 }

@@ -155,3 +155,62 @@ async fn a_hand_written_schema_copies_exactly() {
     common::assert_same(&copy, &schema);
     assert!(retort_schema::diff(&copy, &schema, &Default::default()).is_empty());
 }
+
+/// A primary key name someone chose is read and compared; the one PostgreSQL
+/// chooses is no name; a model that names no key matches any name.
+#[tokio::test(flavor = "multi_thread")]
+async fn primary_key_names_chosen_by_someone_are_kept() {
+    use retort_schema::{DiffOptions, PrimaryKey, TableChange, diff};
+    let db = common::TestDb::create().await;
+    let mut driver = db.driver().await;
+    driver
+        .execute(
+            "CREATE TABLE a (id int, CONSTRAINT pk_acknowledgement_id PRIMARY KEY (id));\
+             CREATE TABLE b (id int PRIMARY KEY)",
+        )
+        .await
+        .expect("create");
+    let live = driver
+        .introspect(&common::scope(&[]))
+        .await
+        .expect("introspect");
+    let pk = |i: usize| live.tables[i].primary_key.clone().expect("pk");
+    assert_eq!(pk(0).name.as_deref(), Some("pk_acknowledgement_id"));
+    assert_eq!(pk(1).name, None, "b_pkey is PostgreSQL's own name");
+
+    // unnamed in the model: no difference
+    let mut model = live.clone();
+    for t in &mut model.tables {
+        t.primary_key.as_mut().expect("pk").name = None;
+    }
+    assert!(diff(&live, &model, &DiffOptions::default()).is_empty());
+
+    // named differently: the key is replaced, under the new name
+    model.tables[0].primary_key = Some(PrimaryKey {
+        name: Some("pk_a".into()),
+        columns: vec!["id".into()],
+    });
+    model.tables[1].primary_key = Some(PrimaryKey {
+        name: Some("pk_b".into()),
+        columns: vec!["id".into()],
+    });
+    let model = PostgresDialect.normalize(&model).expect("normalize");
+    let plan = diff(&live, &model, &DiffOptions::default());
+    assert!(matches!(
+        &plan.changes[0],
+        retort_schema::Change::AlterTable(d)
+            if matches!(d.changes[0], TableChange::SetPrimaryKey { .. })
+    ));
+    common::apply(&mut driver, &plan.changes).await;
+    let after = driver
+        .introspect(&common::scope(&[]))
+        .await
+        .expect("introspect");
+    common::assert_same(&after, &model);
+    common::apply(&mut driver, &plan.reverse()).await;
+    let back = driver
+        .introspect(&common::scope(&[]))
+        .await
+        .expect("introspect");
+    common::assert_same(&back, &live);
+}

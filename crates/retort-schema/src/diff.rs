@@ -570,12 +570,13 @@ fn diff_table(
     (out, notes)
 }
 
+/// `a` is the live key, `b` the desired one. A desired key with no name matches
+/// any name; a named one needs that name (a live `None` is the database's own
+/// name, which the dialect's normal form leaves out).
 fn same_pk(a: &Option<PrimaryKey>, b: &Option<PrimaryKey>) -> bool {
     match (a, b) {
         (None, None) => true,
-        (Some(a), Some(b)) => {
-            a.columns == b.columns && (a.name.is_none() || b.name.is_none() || a.name == b.name)
-        }
+        (Some(a), Some(b)) => a.columns == b.columns && (b.name.is_none() || a.name == b.name),
         _ => false,
     }
 }
