@@ -151,6 +151,7 @@ fn version(
         let mut columns = vec![Column {
             nullable: false,
             auto_increment: true,
+            identity: None,
             ..Column::new("id", ColumnType::Integer)
         }];
         for g in cols {
@@ -161,6 +162,16 @@ fn version(
             let mut c = Column::new(g.name, ty.clone());
             c.nullable = rng.chance(50);
             c.default = default_for(&ty, rng);
+            // Collations (MySQL): a binary one, another character set, a unicode one.
+            if kind == DialectKind::Mysql
+                && matches!(ty, ColumnType::Text | ColumnType::Varchar { .. })
+                && rng.chance(30)
+            {
+                c.collation = Some(
+                    rng.pick(&["utf8mb4_bin", "latin1_general_ci", "utf8mb4_unicode_ci"])
+                        .to_string(),
+                );
+            }
             // Columns that are NOT NULL without a default can only be added to
             // an existing table with a backfill; the downgrade re-adds dropped
             // ones, so such columns exist only where the other version has them too.
@@ -190,6 +201,18 @@ fn version(
             }),
             ..Default::default()
         };
+        // Table default collation and row format (MySQL).
+        if kind == DialectKind::Mysql {
+            if rng.chance(25) {
+                t.collation = Some(
+                    rng.pick(&["latin1_swedish_ci", "utf8mb4_unicode_ci"])
+                        .to_string(),
+                );
+            }
+            if rng.chance(20) {
+                t.options.insert("row_format".into(), "dynamic".into());
+            }
+        }
         let candidates: Vec<String> = columns
             .iter()
             .skip(1)
