@@ -27,6 +27,7 @@ mod apply;
 mod bad_input;
 mod erd;
 mod lint;
+mod lost_connection;
 mod property;
 mod scratch;
 mod sql_models;
