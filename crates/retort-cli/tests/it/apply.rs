@@ -14,12 +14,6 @@ dialect_tests! {
     type_and_nullability_changes_keep_rows => type_and_nullability_changes_keep_rows;
 }
 
-fn revision_file(id: &str, revises: &str, up: &str, down: &str) -> String {
-    format!(
-        "-- {id}\n--\n-- revision: {id}\n-- revises: {revises}\n\n-- retort:upgrade\n{up}\n\n-- retort:downgrade\n{down}\n"
-    )
-}
-
 fn count(p: &Project, sql: &str) -> i64 {
     p.db.query(sql)[0][0]
         .as_deref()
@@ -30,37 +24,23 @@ fn count(p: &Project, sql: &str) -> i64 {
 fn concurrent_upgraders_apply_each_revision_once(kind: DialectKind) {
     let p = Project::new(kind);
     p.write("src/models/blog.rs", BLOG_V1);
-    p.retort(&[
-        "revision",
-        "--autogenerate",
-        "-m",
-        "init",
-        "--rev-id",
-        "aaaaaaaaaaaa",
-    ])
-    .expect_code(0);
-    p.write(
-        "migrations/29990101000001_runs.sql",
-        &revision_file(
-            "bbbbbbbbbbbb",
-            "aaaaaaaaaaaa",
-            "CREATE TABLE runs (note VARCHAR(20));",
-            "DROP TABLE runs;",
-        ),
+    p.autogenerate("init", "aaaaaaaaaaaa");
+    p.write_revision(
+        "bbbbbbbbbbbb",
+        Some("aaaaaaaaaaaa"),
+        "CREATE TABLE runs (note VARCHAR(20));",
+        "DROP TABLE runs;",
     );
-    for (i, id) in ["cccccccccccc", "dddddddddddd", "eeeeeeeeeeee"]
-        .iter()
-        .enumerate()
-    {
-        let parent = ["bbbbbbbbbbbb", "cccccccccccc", "dddddddddddd"][i];
-        p.write(
-            &format!("migrations/2999010100000{}_r.sql", i + 2),
-            &revision_file(
-                id,
-                parent,
-                &format!("INSERT INTO runs (note) VALUES ('{id}');"),
-                &format!("DELETE FROM runs WHERE note = '{id}';"),
-            ),
+    for (id, parent) in [
+        ("cccccccccccc", "bbbbbbbbbbbb"),
+        ("dddddddddddd", "cccccccccccc"),
+        ("eeeeeeeeeeee", "dddddddddddd"),
+    ] {
+        p.write_revision(
+            id,
+            Some(parent),
+            &format!("INSERT INTO runs (note) VALUES ('{id}');"),
+            &format!("DELETE FROM runs WHERE note = '{id}';"),
         );
     }
     // Start all eight before waiting for any.
@@ -98,26 +78,12 @@ fn concurrent_upgraders_apply_each_revision_once(kind: DialectKind) {
 }
 
 fn failing_statement_records_nothing(kind: DialectKind) {
-    let p = Project::new(kind);
-    p.write("src/models/blog.rs", BLOG_V1);
-    p.retort(&[
-        "revision",
-        "--autogenerate",
-        "-m",
-        "init",
-        "--rev-id",
-        "aaaaaaaaaaaa",
-    ])
-    .expect_code(0);
-    p.retort(&["upgrade"]).expect_code(0);
-    p.write(
-        "migrations/29990101000001_bad.sql",
-        &revision_file(
-            "bbbbbbbbbbbb",
-            "aaaaaaaaaaaa",
-            "CREATE TABLE extra (id INTEGER);\nINSERT INTO users (id, username, email) VALUES (1, 'a', 'a@x');\nINSERT INTO no_such_table VALUES (1);",
-            "DROP TABLE extra;",
-        ),
+    let p = Project::blog_at_init(kind);
+    p.write_revision(
+        "bbbbbbbbbbbb",
+        Some("aaaaaaaaaaaa"),
+        "CREATE TABLE extra (id INTEGER);\nINSERT INTO users (id, username, email) VALUES (1, 'a', 'a@x');\nINSERT INTO no_such_table VALUES (1);",
+        "DROP TABLE extra;",
     );
     let out = p.retort(&["upgrade", "head"]);
     assert_ne!(out.code, 0, "{out:?}");
@@ -126,7 +92,7 @@ fn failing_statement_records_nothing(kind: DialectKind) {
         "{out:?}"
     );
     assert!(
-        out.stderr.contains("_bad.sql:"),
+        out.stderr.contains("_rev.sql:"),
         "names file and line: {out:?}"
     );
     // Nothing recorded for the failed revision.
@@ -151,18 +117,7 @@ fn failing_statement_records_nothing(kind: DialectKind) {
 }
 
 fn edited_applied_file_is_refused(kind: DialectKind) {
-    let p = Project::new(kind);
-    p.write("src/models/blog.rs", BLOG_V1);
-    p.retort(&[
-        "revision",
-        "--autogenerate",
-        "-m",
-        "init",
-        "--rev-id",
-        "aaaaaaaaaaaa",
-    ])
-    .expect_code(0);
-    p.retort(&["upgrade"]).expect_code(0);
+    let p = Project::blog_at_init(kind);
     let file = p.migration_files().remove(0);
     let text = std::fs::read_to_string(&file).expect("read");
     // CRLF line endings and comment edits are not edits.
@@ -192,16 +147,7 @@ fn not_null_column_needs_a_backfill(kind: DialectKind) {
         "    pub email: String,\n    #[model(max_length = 10)]\n    pub plan: String,\n",
     );
     p.write("src/models/blog.rs", &v3);
-    let out = p
-        .retort(&[
-            "revision",
-            "--autogenerate",
-            "-m",
-            "plan",
-            "--rev-id",
-            "bbbbbbbbbbbb",
-        ])
-        .expect_code(0);
+    let out = p.autogenerate("plan", "bbbbbbbbbbbb");
     assert!(
         out.stderr.contains("backfill") || out.stderr.contains("to do"),
         "{out:?}"
@@ -254,15 +200,7 @@ fn not_null_column_needs_a_backfill(kind: DialectKind) {
 fn type_and_nullability_changes_keep_rows(kind: DialectKind) {
     let p = Project::new(kind);
     p.write("src/models/blog.rs", &blog_v2());
-    p.retort(&[
-        "revision",
-        "--autogenerate",
-        "-m",
-        "init",
-        "--rev-id",
-        "aaaaaaaaaaaa",
-    ])
-    .expect_code(0);
+    p.autogenerate("init", "aaaaaaaaaaaa");
     p.retort(&["upgrade"]).expect_code(0);
     p.db.exec("INSERT INTO users (id, username, email, phone) VALUES (1, 'ann', 'ann@example.com', '555')");
     p.db.exec("INSERT INTO users (id, username, email) VALUES (2, 'bob', 'bob@example.com')");
@@ -282,15 +220,7 @@ fn type_and_nullability_changes_keep_rows(kind: DialectKind) {
             "    #[model(max_length = 40)]\n    pub phone: Option<String>,",
         );
     p.write("src/models/blog.rs", &changed);
-    p.retort(&[
-        "revision",
-        "--autogenerate",
-        "-m",
-        "widen",
-        "--rev-id",
-        "bbbbbbbbbbbb",
-    ])
-    .expect_code(0);
+    p.autogenerate("widen", "bbbbbbbbbbbb");
     insta::with_settings!({ snapshot_suffix => kind.name(), prepend_module_to_snapshot => false }, {
         insta::assert_snapshot!("widen_and_nullable", p.migration_text("bbbbbbbbbbbb"));
     });

@@ -366,6 +366,22 @@ impl Project {
         )
     }
 
+    /// A project whose models are the bundled example's first version, with their
+    /// revision `aaaaaaaaaaaa` ("init") written and applied.
+    pub fn blog_at_init(kind: DialectKind) -> Project {
+        let p = Project::new(kind);
+        p.write("src/models/blog.rs", BLOG_V1);
+        p.autogenerate("init", "aaaaaaaaaaaa");
+        p.retort(&["upgrade", "head"]).expect_code(0);
+        p
+    }
+
+    /// `retort revision --autogenerate -m <message> --rev-id <id>`, which must succeed.
+    pub fn autogenerate(&self, message: &str, id: &str) -> Run {
+        self.retort(&["revision", "--autogenerate", "-m", message, "--rev-id", id])
+            .expect_code(0)
+    }
+
     /// Write a hand-made revision file `<id>_<slug>.sql`.
     pub fn write_revision(&self, id: &str, revises: Option<&str>, upgrade: &str, downgrade: &str) {
         self.write(

@@ -26,28 +26,9 @@ fn empty_downgrade(p: &Project, id: &str) {
 }
 
 fn verify_names_a_downgrade_that_forgets_a_column(kind: DialectKind) {
-    let p = Project::new(kind);
-    p.write("src/models/blog.rs", BLOG_V1);
-    p.retort(&[
-        "revision",
-        "--autogenerate",
-        "-m",
-        "init",
-        "--rev-id",
-        "aaaaaaaaaaaa",
-    ])
-    .expect_code(0);
-    p.retort(&["upgrade", "head"]).expect_code(0);
+    let p = Project::blog_at_init(kind);
     p.write("src/models/blog.rs", &blog_v2());
-    p.retort(&[
-        "revision",
-        "--autogenerate",
-        "-m",
-        "phone",
-        "--rev-id",
-        "bbbbbbbbbbbb",
-    ])
-    .expect_code(0);
+    p.autogenerate("phone", "bbbbbbbbbbbb");
     let ok = p.retort(&["verify"]).expect_code(0);
     assert!(
         ok.stdout
@@ -100,15 +81,7 @@ fn verify_names_a_downgrade_that_forgets_a_column(kind: DialectKind) {
 fn verify_reports_drift_and_heads(kind: DialectKind) {
     let p = Project::new(kind);
     p.write("src/models/blog.rs", BLOG_V1);
-    p.retort(&[
-        "revision",
-        "--autogenerate",
-        "-m",
-        "init",
-        "--rev-id",
-        "aaaaaaaaaaaa",
-    ])
-    .expect_code(0);
+    p.autogenerate("init", "aaaaaaaaaaaa");
     // Models changed without a revision: the head does not match them.
     p.write("src/models/blog.rs", &blog_v2());
     let r = p.retort(&["verify"]).expect_code(1);

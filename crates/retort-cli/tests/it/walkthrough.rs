@@ -21,15 +21,7 @@ fn snap(kind: DialectKind, name: &str, text: &str) {
 fn seed_walkthrough(kind: DialectKind) {
     let p = Project::new(kind);
     p.write("src/models/blog.rs", BLOG_V1);
-    p.retort(&[
-        "revision",
-        "--autogenerate",
-        "-m",
-        "init",
-        "--rev-id",
-        "aaaaaaaaaaaa",
-    ])
-    .expect_code(0);
+    p.autogenerate("init", "aaaaaaaaaaaa");
     snap(kind, "walkthrough_init", &p.migration_text("aaaaaaaaaaaa"));
     p.retort(&["upgrade", "head"]).expect_code(0);
     p.retort(&["check"]).expect_code(0);
@@ -70,16 +62,7 @@ fn seed_walkthrough(kind: DialectKind) {
     );
 
     p.write("src/models/blog.rs", &blog_v2());
-    let out = p
-        .retort(&[
-            "revision",
-            "--autogenerate",
-            "-m",
-            "Add phone to users",
-            "--rev-id",
-            "bbbbbbbbbbbb",
-        ])
-        .expect_code(0);
+    let out = p.autogenerate("Add phone to users", "bbbbbbbbbbbb");
     assert!(
         out.stdout.contains("add_phone_to_users.sql")
             || out.stderr.contains("add_phone_to_users.sql"),
@@ -97,18 +80,7 @@ fn seed_walkthrough(kind: DialectKind) {
 }
 
 fn drift_is_reported(kind: DialectKind) {
-    let p = Project::new(kind);
-    p.write("src/models/blog.rs", BLOG_V1);
-    p.retort(&[
-        "revision",
-        "--autogenerate",
-        "-m",
-        "init",
-        "--rev-id",
-        "aaaaaaaaaaaa",
-    ])
-    .expect_code(0);
-    p.retort(&["upgrade"]).expect_code(0);
+    let p = Project::blog_at_init(kind);
     p.write("src/models/blog.rs", &blog_v2());
     let out = p.retort(&["check"]).expect_code(1);
     assert!(
