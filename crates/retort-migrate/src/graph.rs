@@ -411,7 +411,7 @@ impl Graph {
                 .filter(|&i| self.children[i].is_empty())
                 .collect(),
             Target::Revision(p) => vec![self.node(self.resolve(p)?)?],
-            Target::Relative(n) if *n > 0 => return self.steps_forward(&done, *n as usize, target),
+            Target::Relative(n) if *n > 0 => return self.steps(&done, *n as usize, target, true),
             Target::Base | Target::Relative(_) => {
                 return Err(MigrateError::InvalidTarget {
                     target: target.to_string(),
@@ -432,19 +432,29 @@ impl Graph {
             .collect())
     }
 
-    fn steps_forward(
+    /// `n` single steps from the applied set `done`. Forward, each step applies the one
+    /// revision whose parents are all applied; backward, it undoes the one applied
+    /// revision with no applied child. More than one candidate is ambiguous.
+    fn steps(
         &self,
         done: &HashSet<usize>,
         n: usize,
         target: &Target,
+        forward: bool,
     ) -> Result<Vec<String>, MigrateError> {
         let mut done = done.clone();
         let mut out = Vec::new();
         for step in 1..=n {
-            let runnable: Vec<usize> = (0..self.len())
-                .filter(|i| !done.contains(i) && self.parents[*i].iter().all(|p| done.contains(p)))
+            let next: Vec<usize> = (0..self.len())
+                .filter(|i| {
+                    if forward {
+                        !done.contains(i) && self.parents[*i].iter().all(|p| done.contains(p))
+                    } else {
+                        done.contains(i) && !self.children[*i].iter().any(|c| done.contains(c))
+                    }
+                })
                 .collect();
-            match runnable.as_slice() {
+            match next.as_slice() {
                 [] => {
                     return Err(MigrateError::NotEnoughSteps {
                         target: target.to_string(),
@@ -453,7 +463,11 @@ impl Graph {
                     });
                 }
                 [one] => {
-                    done.insert(*one);
+                    if forward {
+                        done.insert(*one);
+                    } else {
+                        done.remove(one);
+                    }
                     out.push(self.ids[*one].clone());
                 }
                 many => {
@@ -494,7 +508,7 @@ impl Graph {
                     .collect()
             }
             Target::Relative(n) if *n < 0 => {
-                return self.steps_back(&done, n.unsigned_abs() as usize, target);
+                return self.steps(&done, n.unsigned_abs() as usize, target, false);
             }
             Target::Head | Target::Heads | Target::Relative(_) => {
                 return Err(MigrateError::InvalidTarget {
@@ -506,48 +520,6 @@ impl Graph {
         let mut names: Vec<String> = self.names(undo).into_iter().map(String::from).collect();
         names.reverse();
         Ok(names)
-    }
-
-    fn steps_back(
-        &self,
-        done: &HashSet<usize>,
-        n: usize,
-        target: &Target,
-    ) -> Result<Vec<String>, MigrateError> {
-        let mut done = done.clone();
-        let mut out = Vec::new();
-        for step in 1..=n {
-            let tips: Vec<usize> = done
-                .iter()
-                .copied()
-                .filter(|i| !self.children[*i].iter().any(|c| done.contains(c)))
-                .collect();
-            match tips.as_slice() {
-                [] => {
-                    return Err(MigrateError::NotEnoughSteps {
-                        target: target.to_string(),
-                        requested: n,
-                        available: step - 1,
-                    });
-                }
-                [one] => {
-                    done.remove(one);
-                    out.push(self.ids[*one].clone());
-                }
-                many => {
-                    return Err(MigrateError::AmbiguousStep {
-                        target: target.to_string(),
-                        step,
-                        candidates: self
-                            .names(many.iter().copied())
-                            .into_iter()
-                            .map(String::from)
-                            .collect(),
-                    });
-                }
-            }
-        }
-        Ok(out)
     }
 
     /// The set of applied revisions after `stamp target`: a revision and all its
