@@ -816,6 +816,7 @@ pub fn parse_model_lenient(
             nullable,
             default: fattrs.server_default.map(|d| d.value.trim().to_string()),
             auto_increment: false,
+            identity: None,
             comment: fattrs.comment.map(|c| c.value),
             collation: fattrs.collation.map(|c| c.value),
             spelling: Default::default(),

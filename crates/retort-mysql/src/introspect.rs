@@ -213,6 +213,7 @@ pub async fn introspect(
             nullable: s(&r[4]) == "YES",
             default,
             auto_increment: extra_lc.contains("auto_increment"),
+            identity: None,
             comment: r[7].clone().filter(|c| !c.is_empty()),
             collation: r[9].clone().filter(|c| !c.is_empty()),
             spelling: Spelling {

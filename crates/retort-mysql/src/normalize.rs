@@ -190,6 +190,7 @@ fn normalize_column(c: &Column, table: &str, errors: &mut Vec<NormalizeError>) -
         nullable: c.nullable || generated,
         default,
         auto_increment: c.auto_increment,
+        identity: None,
         comment: c.comment.clone().filter(|s| !s.is_empty()),
         collation: c.collation.clone(),
         spelling: c.spelling.clone(),

@@ -22,8 +22,8 @@ use std::collections::BTreeMap;
 
 use retort_dialect::{DbError, Scope};
 use retort_schema::{
-    Column, ColumnType, EnumType, Index, IndexPart, NullsOrder, PrimaryKey, QualifiedName, Schema,
-    Table,
+    Column, ColumnType, EnumType, Identity, Index, IndexPart, NullsOrder, PrimaryKey,
+    QualifiedName, Schema, Spelling, Table,
 };
 use sqlx::{PgConnection, Row};
 
@@ -231,10 +231,25 @@ pub async fn introspect(conn: &mut PgConnection, scope: &Scope) -> Result<Schema
                 .as_deref()
                 .is_some_and(|d| d.starts_with("nextval("));
         let auto_increment = !identity.is_empty() || serial;
+        let identity_style = match identity.as_str() {
+            "a" => Some(Identity::Always),
+            "d" => Some(Identity::ByDefault),
+            _ if serial => Some(Identity::Serial),
+            _ => None,
+        };
+        let raw_default = default.as_deref().map(str::trim).filter(|d| !d.is_empty());
         let default = if auto_increment {
             None
         } else {
-            norm::normalize_default(default.as_deref())
+            norm::normalize_default(raw_default)
+        };
+        // the catalog's spelling, where the normal form reads differently
+        // (`'0'::bigint`, `NULL::character varying`), so a rebuild writes it again
+        let spelling = Spelling {
+            ty: None,
+            default: raw_default
+                .filter(|r| !auto_increment && default.as_deref() != Some(*r))
+                .map(str::to_string),
         };
         table.columns.push(Column {
             name,
@@ -242,9 +257,10 @@ pub async fn introspect(conn: &mut PgConnection, scope: &Scope) -> Result<Schema
             nullable: !not_null,
             default,
             auto_increment,
+            identity: identity_style,
             comment: norm::normalize_comment(comment.as_deref()),
             collation: None,
-            spelling: Default::default(),
+            spelling,
             renamed_from: None,
             backfill: None,
         });

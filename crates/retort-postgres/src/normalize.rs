@@ -2,7 +2,9 @@
 //!
 //! Rules (applied by [`normalize_schema`] to models, and by introspection to what it reads):
 //! * types through [`crate::types::from_sql`]; `serial` spellings become auto-increment;
-//! * auto-increment columns are identity columns: NOT NULL, no default;
+//! * auto-increment columns are identity columns: NOT NULL, no default; a `serial`
+//!   spelling keeps `identity: Serial` so it is rebuilt as a serial, an unstated
+//!   style is `ByDefault` (what is rendered); serial and `ByDefault` compare equal;
 //! * primary key columns are NOT NULL; a primary key name is kept unless it is the one
 //!   PostgreSQL chooses (`<table>_pkey`); it is compared only when the desired schema
 //!   names the key (see `retort_schema::diff`);
@@ -23,8 +25,8 @@ use std::collections::BTreeMap;
 
 use retort_dialect::NormalizeError;
 use retort_schema::{
-    Check, ColumnType, EnumType, ForeignKey, Index, IndexKey, NullsOrder, QualifiedName, Schema,
-    Table, UniqueConstraint,
+    Check, ColumnType, EnumType, ForeignKey, Identity, Index, IndexKey, NullsOrder, QualifiedName,
+    Schema, Table, UniqueConstraint,
 };
 
 use crate::{MAX_IDENT_LEN, expr, types};
@@ -62,6 +64,9 @@ pub fn normalize_schema(schema: &Schema) -> Result<Schema, Vec<NormalizeError>> 
                     let parsed = types::from_sql(sql);
                     c.ty = parsed.ty;
                     c.auto_increment |= parsed.serial;
+                    if parsed.serial && c.identity.is_none() {
+                        c.identity = Some(Identity::Serial);
+                    }
                 }
                 ColumnType::Enum {
                     name,
@@ -106,6 +111,10 @@ pub fn normalize_schema(schema: &Schema) -> Result<Schema, Vec<NormalizeError>> 
                 }
                 c.nullable = false;
                 c.default = None;
+                // what retort renders when the model states no style
+                c.identity.get_or_insert(Identity::ByDefault);
+            } else {
+                c.identity = None;
             }
             c.default = normalize_default(c.default.as_deref());
             c.comment = normalize_comment(c.comment.as_deref());

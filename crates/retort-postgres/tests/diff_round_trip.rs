@@ -301,3 +301,59 @@ async fn enum_value_added_and_used_at_once() {
     );
     a_b_a("enum add and use", &a, &b, SEED).await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn identity_styles_change_where_they_behave_differently() {
+    use retort_schema::Identity;
+    let a = PostgresDialect.normalize(&base()).expect("normalize");
+    let b = with_table(&a, "users", |t| {
+        for c in &mut t.columns {
+            match c.name.as_str() {
+                "serial_no" => c.identity = Some(Identity::Always),
+                "always_no" => c.identity = Some(Identity::ByDefault),
+                _ => {}
+            }
+        }
+    });
+    // the downgrade makes the serial an identity BY DEFAULT, which behaves alike:
+    // compared by the diff, not field by field
+    let db = common::TestDb::create().await;
+    let mut driver = db.driver().await;
+    driver.execute("CREATE SCHEMA app").await.expect("schema");
+    let scope = common::scope(&["app"]);
+    common::apply(&mut driver, &common::create_all(&a)).await;
+    for sql in SEED {
+        driver.execute(sql).await.expect("seed");
+    }
+    let live_a = driver.introspect(&scope).await.expect("introspect A");
+    let plan = diff(&live_a, &b, &DiffOptions::default());
+    assert_eq!(plan.changes.len(), 1, "{:#?}", plan.changes);
+    common::apply(&mut driver, &plan.changes).await;
+    let live_b = driver.introspect(&scope).await.expect("introspect B");
+    common::assert_same(&live_b, &b);
+    driver
+        .execute(
+            "INSERT INTO users (email, age, code, always_no) VALUES ('c@example.org', 1, 'a', 7)",
+        )
+        .await
+        .expect("BY DEFAULT takes explicit values");
+    common::apply(&mut driver, &plan.reverse()).await;
+    let live_a2 = driver.introspect(&scope).await.expect("introspect A again");
+    assert!(diff(&live_a2, &a, &DiffOptions::default()).is_empty());
+    assert!(
+        driver
+            .execute("INSERT INTO users (email, age, code, always_no) VALUES ('d@example.org', 1, 'a', 8)")
+            .await
+            .is_err(),
+        "ALWAYS refuses explicit values"
+    );
+    // a serial and an identity by default behave alike: no change
+    let c = with_table(&a, "users", |t| {
+        for c in &mut t.columns {
+            if c.name == "serial_no" {
+                c.identity = Some(Identity::ByDefault);
+            }
+        }
+    });
+    assert!(diff(&a, &c, &DiffOptions::default()).is_empty());
+}

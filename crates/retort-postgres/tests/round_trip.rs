@@ -69,6 +69,20 @@ async fn tables_made_by_hand_read_as_expected() {
         retort_schema::ColumnType::Varchar { length: 10 }
     );
     assert_eq!(t.columns[2].default.as_deref(), Some("'x'"));
+    assert_eq!(
+        id.identity,
+        Some(retort_schema::Identity::Serial),
+        "the serial style is kept"
+    );
+    assert_eq!(
+        t.columns[2].spelling.default.as_deref(),
+        Some("'x'::character varying"),
+        "the catalog's spelling is kept for rebuilding"
+    );
+    assert_eq!(
+        t.columns[1].spelling.default, None,
+        "same as the normal form"
+    );
     assert_eq!(t.columns[3].default.as_deref(), Some("current_timestamp"));
     assert_eq!(
         t.columns[4].ty,

@@ -358,6 +358,8 @@ impl TableChange {
                         "auto increment {} -> {}",
                         from.auto_increment, to.auto_increment
                     ));
+                } else if !crate::model::Identity::same_behaviour(from.identity, to.identity) {
+                    what.push(format!("identity {:?} -> {:?}", from.identity, to.identity));
                 }
                 if from.comment != to.comment {
                     what.push("comment".to_string());

@@ -15,6 +15,7 @@ fn users() -> Table {
         columns: vec![
             Column {
                 auto_increment: true,
+                identity: None,
                 ..col("id", ColumnType::Integer, false)
             },
             col("email", ColumnType::Varchar { length: 100 }, false),
@@ -38,6 +39,7 @@ fn posts() -> Table {
         columns: vec![
             Column {
                 auto_increment: true,
+                identity: None,
                 ..col("id", ColumnType::Integer, false)
             },
             col("user_id", ColumnType::Integer, false),

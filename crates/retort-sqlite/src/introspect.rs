@@ -263,6 +263,7 @@ fn assemble(
                 nullable: !(c.notnull || alias),
                 default: c.default.as_deref().and_then(normalize_default),
                 auto_increment: alias,
+                identity: None,
                 comment: None,
                 collation: None,
                 spelling: Default::default(),

@@ -90,6 +90,7 @@ fn normalize_table(t: &Table, schema: &Schema, errors: &mut Vec<NormalizeError>)
             nullable: c.nullable,
             default: c.default.as_deref().and_then(normalize_default),
             auto_increment: false,
+            identity: None,
             comment: None,
             collation: None,
             spelling: Default::default(),

@@ -244,10 +244,7 @@ pub fn awkward() -> Table {
         indexes: vec![Index {
             name: "ix_select_naïve".into(),
             named: true,
-            parts: vec![
-                IndexPart::column("naïve col"),
-                IndexPart::column("order"),
-            ],
+            parts: vec![IndexPart::column("naïve col"), IndexPart::column("order")],
             unique: false,
             predicate: None,
             method: None,

@@ -169,6 +169,12 @@ pub fn users() -> Table {
             col("addr", custom("INET")),
             col("code", custom("character varying(10)")),
             col("ts3", custom("timestamptz(3)")),
+            // identity styles: a serial, and an identity that refuses explicit values
+            col("serial_no", custom("bigserial")),
+            Column {
+                identity: Some(retort_schema::Identity::Always),
+                ..auto(col("always_no", ColumnType::Integer))
+            },
             default(
                 col("label", ColumnType::Varchar { length: 20 }),
                 "'x'::character varying",

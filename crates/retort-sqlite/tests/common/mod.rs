@@ -34,6 +34,7 @@ pub fn id(name: &str, ty: ColumnType) -> Column {
     Column {
         nullable: false,
         auto_increment: true,
+        identity: None,
         ..Column::new(name, ty)
     }
 }
