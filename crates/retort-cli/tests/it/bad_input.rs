@@ -268,3 +268,41 @@ fn odd_identifiers_round_trip(kind: DialectKind) {
     p.retort(&["downgrade", "base"]).expect_code(0);
     assert!(p.db.schema().tables.is_empty());
 }
+
+dialect_tests! {
+    identifiers_at_and_over_the_length_limit => identifiers_at_and_over_the_length_limit;
+}
+
+/// A column name exactly as long as the dialect allows (MySQL: 64 characters,
+/// here two bytes each; PostgreSQL: 63 bytes) round-trips; one character more is
+/// refused by autogenerate, naming the limit, before any file is written.
+fn identifiers_at_and_over_the_length_limit(kind: DialectKind) {
+    let model = |column: &str| {
+        format!(
+            "use retort::Model;\n\n#[derive(Model)]\n#[model(table = \"t\")]\npub struct T {{\n    #[model(primary_key)]\n    pub id: i32,\n    #[model(column = \"{column}\", max_length = 10, unique)]\n    pub long: Option<String>,\n}}\n"
+        )
+    };
+    let at_limit = match kind {
+        DialectKind::Mysql => "é".repeat(64),
+        DialectKind::Postgres => "a".repeat(63),
+        DialectKind::Sqlite => "é".repeat(100),
+    };
+    let p = Project::new(kind);
+    p.write("src/models/m.rs", &model(&at_limit));
+    p.retort(&["revision", "--autogenerate", "-m", "init"])
+        .expect_code(0);
+    p.retort(&["upgrade", "head"]).expect_code(0);
+    p.retort(&["check"]).expect_code(0);
+    let schema = p.db.schema();
+    assert!(schema.tables[0].column(&at_limit).is_some(), "{schema:?}");
+    if kind == DialectKind::Sqlite {
+        return;
+    }
+    let over = format!("{at_limit}x");
+    p.write("src/models/m.rs", &model(&over));
+    let limit = match kind {
+        DialectKind::Mysql => "at most 64",
+        _ => "63",
+    };
+    refused(&p, &[limit, &over]);
+}
