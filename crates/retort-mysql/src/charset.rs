@@ -40,6 +40,10 @@ pub struct ServerDefaults {
     pub charset_collations: BTreeMap<String, String>,
     /// The default storage engine, lower case.
     pub engine: String,
+    /// Whether the server keeps `DESC` on index key parts (MariaDB 10.8+, MySQL
+    /// 8.0+); older servers parse and ignore it, so it is not part of the normal
+    /// form there.
+    pub desc_indexes: bool,
 }
 
 impl Default for ServerDefaults {
@@ -117,6 +121,7 @@ impl ServerDefaults {
             database_collations: BTreeMap::new(),
             charset_collations,
             engine: "innodb".into(),
+            desc_indexes: true,
         }
     }
 
@@ -150,9 +155,14 @@ impl ServerDefaults {
                     .insert(db.clone(), normalize_collation(co));
             }
         }
-        let sql = "SELECT CAST(@@default_storage_engine AS CHAR)";
-        if let Some(Some(e)) = text_rows(conn, sql).await?.first().map(|r| r[0].clone()) {
-            d.engine = e.to_ascii_lowercase();
+        let sql = "SELECT CAST(@@default_storage_engine AS CHAR), CAST(VERSION() AS CHAR)";
+        if let Some(r) = text_rows(conn, sql).await?.first() {
+            if let Some(e) = &r[0] {
+                d.engine = e.to_ascii_lowercase();
+            }
+            if let Some(v) = &r[1] {
+                d.desc_indexes = keeps_desc(v);
+            }
         }
         Ok(d)
     }
@@ -167,6 +177,25 @@ impl ServerDefaults {
     pub fn charset_collation(&self, charset: &str) -> Option<String> {
         let cs = normalize_charset(charset);
         self.charset_collations.get(&cs).cloned()
+    }
+}
+
+/// Whether a server of this `VERSION()` keeps `DESC` index parts: MariaDB 10.8+,
+/// MySQL 8.0+.
+pub fn keeps_desc(version: &str) -> bool {
+    let nums: Vec<u32> = version
+        .split(|c: char| !c.is_ascii_digit())
+        .take(2)
+        .map(|n| n.parse().unwrap_or(0))
+        .collect();
+    let (major, minor) = (
+        nums.first().copied().unwrap_or(0),
+        nums.get(1).copied().unwrap_or(0),
+    );
+    if version.to_ascii_lowercase().contains("mariadb") {
+        (major, minor) >= (10, 8)
+    } else {
+        major >= 8
     }
 }
 
@@ -296,6 +325,13 @@ pub fn normalize_table_charset(
     }
     t.collation = collation;
     t.options = options;
+    if !defaults.desc_indexes {
+        for ix in &mut t.indexes {
+            for p in &mut ix.parts {
+                p.desc = false;
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -309,6 +345,10 @@ mod tests {
         assert_eq!(normalize_charset("'latin1'"), "latin1");
         assert_eq!(charset_of("latin1_general_cs"), "latin1");
         assert_eq!(charset_of("binary"), "binary");
+        assert!(keeps_desc("10.11.19-MariaDB-0+deb12u1"));
+        assert!(!keeps_desc("10.6.12-MariaDB"));
+        assert!(keeps_desc("8.0.36"));
+        assert!(!keeps_desc("5.7.44-log"));
     }
 
     #[test]

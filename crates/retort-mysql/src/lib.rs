@@ -5,7 +5,10 @@
 //!   changes as SQL ([`render`]).
 //! * [`MysqlDriver`] owns one connection: bulk introspection from
 //!   `information_schema` ([`introspect`]), statements, and the `GET_LOCK`
-//!   migration lock ([`lock`]).
+//!   migration lock ([`lock`]). Its dialect is a [`ServerDialect`]: the same
+//!   pure rules, knowing the server's defaults (database and character-set
+//!   collations, storage engine, whether `DESC` index parts are kept; see
+//!   [`charset`]).
 //!
 //! # MySQL 8 and MariaDB
 //!
@@ -21,6 +24,11 @@
 //! | expression index parts | not supported (no `EXPRESSION` column) | `STATISTICS.EXPRESSION` |
 //! | default FK action | reported as `RESTRICT` | reported as `NO ACTION` (both normalize to `NO ACTION`) |
 //! | integer display widths | `int(11)` | none since 8.0.19 (except `tinyint(1)`) |
+//! | `DESC` index parts (`STATISTICS.COLLATION = 'D'`) | kept since 10.8 | kept |
+//! | default `utf8mb4` collation | `utf8mb4_general_ci` | `utf8mb4_0900_ai_ci` (read from `COLLATIONS.IS_DEFAULT`, never assumed) |
+//! | JSON column collation | `utf8mb4_bin` (a `longtext`) | none |
+//!
+//! The full list, with what retort does about each, is in `docs/mysql.md`.
 //!
 //! # Choices of the normal form
 //!
@@ -38,14 +46,23 @@
 //! * Generated columns are custom types: `sql_type = "int AS (a * 2) STORED"`.
 //! * New columns are added at their model position (`AFTER`), so a downgrade
 //!   restores the column order too.
+//! * Collations, not character sets: a collation implies its character set. A
+//!   table collation equal to its database's default and a column collation
+//!   equal to its table's are absent; engine and row format are table options,
+//!   the default engine absent. See [`charset`].
+//! * Integer display widths are not compared; a column read from a database
+//!   keeps its catalog spelling ([`retort_schema::Spelling`]) and a non-default
+//!   width (`int(3)`) is written back as read.
 //!
 //! # Known limits
 //!
-//! * Expression index parts are read on MySQL 8 only (MariaDB has none); index
-//!   part order (`DESC`) is not modelled.
-//! * Table options (engine, default charset/collation, row format) are not
-//!   compared; new tables take the database defaults. Column charsets and
-//!   collations are ignored.
+//! * Expression index parts are read on MySQL 8 only (MariaDB has none).
+//! * Table options other than engine, default collation and the `CREATE_OPTIONS`
+//!   listed in [`charset::CREATE_OPTIONS`] (partitioning, tablespaces, auto-increment
+//!   start) are not modelled. A `sql_type` with `CHARACTER SET`/`COLLATE` loses
+//!   them: use the `collation` attribute.
+//! * Collation names are compared as `utf8mb3_*`; servers older than MariaDB 10.6 /
+//!   MySQL 8.0.30 accept only `utf8_*` in DDL.
 //! * With `lower_case_table_names = 1` (Windows, macOS) model table names must be
 //!   lower case.
 //! * A NOT NULL generated column reads back as nullable (MariaDB cannot declare
