@@ -89,6 +89,7 @@ pub fn assemble(mut tables: Vec<Table>) -> Schema {
     Schema {
         tables,
         enums: enums.into_values().collect(),
+        sequences: Vec::new(),
     }
 }
 

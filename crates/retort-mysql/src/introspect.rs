@@ -406,6 +406,7 @@ pub async fn introspect(
     Ok(Schema {
         tables,
         enums: Vec::new(),
+        sequences: Vec::new(),
     })
 }
 

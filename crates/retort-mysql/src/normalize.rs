@@ -91,6 +91,7 @@ pub fn normalize_schema_with(
         Ok(Schema {
             tables,
             enums: Vec::new(),
+            sequences: Vec::new(),
         })
     } else {
         Err(errors)
@@ -570,6 +571,7 @@ mod tests {
         let errs = normalize_schema(&Schema {
             tables: vec![t],
             enums: vec![],
+            sequences: Vec::new(),
         })
         .unwrap_err();
         assert!(errs[0].message.contains("at most 64"), "{errs:?}");

@@ -23,7 +23,7 @@ use std::collections::BTreeMap;
 use retort_dialect::{DbError, Scope};
 use retort_schema::{
     Column, ColumnType, EnumType, Identity, Index, IndexPart, NullsOrder, PrimaryKey,
-    QualifiedName, Schema, Spelling, Table,
+    QualifiedName, Schema, Sequence, Spelling, Table,
 };
 use sqlx::{PgConnection, Row};
 
@@ -129,6 +129,20 @@ WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND n.nspname = ANY($1)
   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint co
                   WHERE co.conindid = i.indexrelid AND co.conrelid = i.indrelid AND co.contype IN ('p', 'u', 'x'))
 ORDER BY i.indrelid, ic.relname";
+
+/// Free-standing sequences: not owned by a column (`OWNED BY`, serial: deptype
+/// `a`; identity: `i`), which belong to their column.
+pub const Q_SEQUENCES: &str = "\
+SELECT n.nspname::text, c.relname::text, format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement,
+       s.seqmin, s.seqmax, s.seqcache, s.seqcycle
+FROM pg_catalog.pg_sequence s
+JOIN pg_catalog.pg_class c ON c.oid = s.seqrelid
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = ANY($1)
+  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend dep
+                  WHERE dep.classid = 'pg_catalog.pg_class'::regclass AND dep.objid = c.oid
+                    AND dep.refclassid = 'pg_catalog.pg_class'::regclass AND dep.deptype IN ('a', 'i'))
+ORDER BY 1, 2";
 
 /// Enum types with their values in order.
 pub const Q_ENUMS: &str = "\
@@ -349,6 +363,26 @@ pub async fn introspect(conn: &mut PgConnection, scope: &Scope) -> Result<Schema
         });
     }
 
+    let mut sequences = Vec::new();
+    for r in fetch(conn, Q_SEQUENCES, &schemas, "sequences").await? {
+        let name: String = get(&r, 1, Q_SEQUENCES)?;
+        if scope.is_excluded(&name) {
+            continue;
+        }
+        sequences.push(Sequence {
+            schema: schema_of(get(&r, 0, Q_SEQUENCES)?),
+            name,
+            data_type: get(&r, 2, Q_SEQUENCES)?,
+            start: get(&r, 3, Q_SEQUENCES)?,
+            increment: get(&r, 4, Q_SEQUENCES)?,
+            min_value: get(&r, 5, Q_SEQUENCES)?,
+            max_value: get(&r, 6, Q_SEQUENCES)?,
+            cache: get(&r, 7, Q_SEQUENCES)?,
+            cycle: get(&r, 8, Q_SEQUENCES)?,
+        });
+    }
+    sequences.sort_by_key(Sequence::qualified_name);
+
     let mut out: Vec<Table> = tables.into_values().collect();
     for t in &mut out {
         norm::normalize_table_parts(t);
@@ -357,6 +391,7 @@ pub async fn introspect(conn: &mut PgConnection, scope: &Scope) -> Result<Schema
     Ok(Schema {
         tables: out,
         enums: enums.into_values().collect(),
+        sequences,
     })
 }
 

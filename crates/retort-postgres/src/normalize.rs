@@ -26,7 +26,7 @@ use std::collections::BTreeMap;
 use retort_dialect::NormalizeError;
 use retort_schema::{
     Check, ColumnType, EnumType, ForeignKey, Identity, Index, IndexKey, NullsOrder, QualifiedName,
-    Schema, Table, UniqueConstraint,
+    Schema, Sequence, Table, UniqueConstraint,
 };
 
 use crate::{MAX_IDENT_LEN, expr, types};
@@ -144,10 +144,25 @@ pub fn normalize_schema(schema: &Schema) -> Result<Schema, Vec<NormalizeError>> 
         Ok(Schema {
             tables,
             enums: enums.into_values().collect(),
+            sequences: normalize_sequences(&schema.sequences),
         })
     } else {
         Err(errors)
     }
+}
+
+/// Sequences sorted by name, `public` as the default schema.
+fn normalize_sequences(seqs: &[Sequence]) -> Vec<Sequence> {
+    let mut out: Vec<Sequence> = seqs
+        .iter()
+        .map(|s| Sequence {
+            schema: schema_name(&s.schema),
+            data_type: s.data_type.trim().to_ascii_lowercase(),
+            ..s.clone()
+        })
+        .collect();
+    out.sort_by_key(Sequence::qualified_name);
+    out
 }
 
 /// Enum type names and values are identifiers to PostgreSQL (63 bytes at most).
@@ -371,6 +386,7 @@ mod tests {
                 ..Table::default()
             }],
             enums: vec![],
+            sequences: Vec::new(),
         };
         let errors = normalize_schema(&schema).expect_err("too long");
         assert!(errors[0].message.contains("63"), "{errors:?}");
@@ -394,6 +410,7 @@ mod tests {
                 ..Table::default()
             }],
             enums: vec![],
+            sequences: Vec::new(),
         };
         let n = normalize_schema(&schema).expect("normal");
         assert_eq!(n.tables[0].schema, None);
@@ -424,6 +441,7 @@ mod pk_name_tests {
                 ..Table::default()
             }],
             enums: vec![],
+            sequences: Vec::new(),
         };
         let n = normalize_schema(&pk("users_pkey")).expect("normal");
         assert_eq!(n.tables[0].primary_key.as_ref().unwrap().name, None);

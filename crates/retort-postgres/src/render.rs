@@ -39,7 +39,8 @@
 use retort_dialect::Statement;
 use retort_schema::{
     Change, Check, Column, ColumnType, EnumType, ForeignKey, Identity, Index, IndexKey, IndexPart,
-    NullsOrder, PrimaryKey, QualifiedName, Table, TableChange, TableDiff, UniqueConstraint,
+    NullsOrder, PrimaryKey, QualifiedName, Sequence, Table, TableChange, TableDiff,
+    UniqueConstraint,
 };
 
 use crate::{quote_ident, quote_literal, types};
@@ -57,10 +58,27 @@ pub fn render(changes: &[Change]) -> Vec<Statement> {
     let mut alters = Vec::new();
     let mut add_fks = Vec::new();
     let mut drop_enums = Vec::new();
+    let mut create_seqs = Vec::new();
+    let mut alter_seqs = Vec::new();
+    let mut drop_seqs = Vec::new();
 
     for (i, change) in changes.iter().enumerate() {
         match change {
             Change::CreateEnum { enum_type } => create_enums.push(create_enum(enum_type)),
+            Change::CreateSequence { sequence } => create_seqs.push(Statement::new(format!(
+                "CREATE SEQUENCE {}{}",
+                qname(&sequence.qualified_name()),
+                sequence_options(sequence)
+            ))),
+            Change::AlterSequence { to, .. } => alter_seqs.push(Statement::new(format!(
+                "ALTER SEQUENCE {}{}",
+                qname(&to.qualified_name()),
+                sequence_options(to)
+            ))),
+            Change::DropSequence { sequence } => drop_seqs.push(Statement::new(format!(
+                "DROP SEQUENCE {}",
+                qname(&sequence.qualified_name())
+            ))),
             Change::DropEnum { enum_type } => drop_enums.push(Statement::new(format!(
                 "DROP TYPE {}",
                 enum_name(enum_type)
@@ -113,11 +131,14 @@ pub fn render(changes: &[Change]) -> Vec<Statement> {
     }
     [
         create_enums,
+        create_seqs,
+        alter_seqs,
         renames,
         drop_fks,
         drop_parts,
         drop_columns,
         drop_tables,
+        drop_seqs,
         alter_enums,
         create_tables,
         alters,
@@ -174,6 +195,20 @@ fn enum_name(e: &EnumType) -> String {
 
 fn list(values: &[String], f: fn(&str) -> String) -> String {
     values.iter().map(|v| f(v)).collect::<Vec<_>>().join(", ")
+}
+
+/// ` AS type INCREMENT BY .. MINVALUE .. MAXVALUE .. START WITH .. CACHE .. [NO] CYCLE`.
+fn sequence_options(s: &Sequence) -> String {
+    format!(
+        " AS {} INCREMENT BY {} MINVALUE {} MAXVALUE {} START WITH {} CACHE {} {}",
+        s.data_type,
+        s.increment,
+        s.min_value,
+        s.max_value,
+        s.start,
+        s.cache,
+        if s.cycle { "CYCLE" } else { "NO CYCLE" }
+    )
 }
 
 fn create_enum(e: &EnumType) -> Statement {

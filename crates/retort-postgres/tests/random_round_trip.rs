@@ -292,6 +292,7 @@ fn random_schema(r: &mut Rng) -> Schema {
     Schema {
         tables,
         enums: vec![mood],
+        sequences: Vec::new(),
     }
 }
 

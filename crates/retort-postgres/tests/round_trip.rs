@@ -228,3 +228,65 @@ async fn primary_key_names_chosen_by_someone_are_kept() {
         .expect("introspect");
     common::assert_same(&back, &live);
 }
+
+/// Free-standing sequences are read in one query (those a column owns are part of
+/// the column), created before the tables that use them and dropped after.
+#[tokio::test(flavor = "multi_thread")]
+async fn free_standing_sequences_come_and_go() {
+    use retort_schema::{Change, DiffOptions, Schema, diff};
+    let db = common::TestDb::create().await;
+    let mut driver = db.driver().await;
+    driver
+        .execute(
+            "CREATE SEQUENCE users_seq INCREMENT BY 1 NO MAXVALUE NO MINVALUE CACHE 1;\
+             CREATE TABLE users (user_id integer DEFAULT nextval('users_seq'::text) PRIMARY KEY, n serial)",
+        )
+        .await
+        .expect("create");
+    let scope = common::scope(&[]);
+    let live = driver.introspect(&scope).await.expect("introspect");
+    assert_eq!(live.sequences.len(), 1, "{:#?}", live.sequences);
+    let s = &live.sequences[0];
+    assert_eq!(
+        (
+            s.name.as_str(),
+            s.data_type.as_str(),
+            s.start,
+            s.increment,
+            s.cache,
+            s.cycle
+        ),
+        ("users_seq", "bigint", 1, 1, 1, false)
+    );
+    assert_eq!(s.max_value, i64::MAX);
+
+    // rebuilt from nothing: the sequence comes first
+    let plan = diff(&Schema::default(), &live, &DiffOptions::default());
+    assert!(matches!(plan.changes[0], Change::CreateSequence { .. }));
+    driver
+        .execute("DROP TABLE users; DROP SEQUENCE users_seq")
+        .await
+        .expect("drop");
+    common::apply(&mut driver, &plan.changes).await;
+    let again = driver.introspect(&scope).await.expect("introspect");
+    common::assert_same(&again, &live);
+
+    // settings change in place, and back
+    let mut changed = live.clone();
+    changed.sequences[0].increment = 10;
+    changed.sequences[0].cycle = true;
+    let plan = diff(&again, &changed, &DiffOptions::default());
+    assert!(matches!(plan.changes[..], [Change::AlterSequence { .. }]));
+    common::apply(&mut driver, &plan.changes).await;
+    common::assert_same(&driver.introspect(&scope).await.expect("read"), &changed);
+    common::apply(&mut driver, &plan.reverse()).await;
+    common::assert_same(&driver.introspect(&scope).await.expect("read"), &live);
+
+    // everything dropped: the sequence after the table that uses it
+    let plan = diff(&live, &Schema::default(), &DiffOptions::default());
+    common::apply(&mut driver, &plan.changes).await;
+    assert_eq!(
+        driver.introspect(&scope).await.expect("read"),
+        Schema::default()
+    );
+}

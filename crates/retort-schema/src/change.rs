@@ -10,7 +10,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::model::{
-    Check, Column, EnumType, ForeignKey, Index, PrimaryKey, QualifiedName, Table, UniqueConstraint,
+    Check, Column, EnumType, ForeignKey, Index, PrimaryKey, QualifiedName, Sequence, Table,
+    UniqueConstraint,
 };
 
 /// One schema-level operation.
@@ -39,6 +40,23 @@ pub enum Change {
         /// that must swap the type need them.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         columns: Vec<(QualifiedName, String)>,
+    },
+    /// Create a sequence (before the tables, whose defaults may use it).
+    CreateSequence {
+        /// The new sequence.
+        sequence: Sequence,
+    },
+    /// Drop a sequence (after the tables).
+    DropSequence {
+        /// The dropped sequence (kept so the change can be reversed).
+        sequence: Sequence,
+    },
+    /// Change a sequence's settings.
+    AlterSequence {
+        /// The sequence before.
+        from: Sequence,
+        /// The sequence after.
+        to: Sequence,
     },
     /// Create a table, with its constraints and indexes.
     CreateTable {
@@ -190,6 +208,16 @@ impl Change {
                 to: from.clone(),
                 columns: columns.clone(),
             },
+            Change::CreateSequence { sequence } => Change::DropSequence {
+                sequence: sequence.clone(),
+            },
+            Change::DropSequence { sequence } => Change::CreateSequence {
+                sequence: sequence.clone(),
+            },
+            Change::AlterSequence { from, to } => Change::AlterSequence {
+                from: to.clone(),
+                to: from.clone(),
+            },
             Change::CreateTable { table } => Change::DropTable {
                 table: table.clone(),
             },
@@ -219,6 +247,15 @@ impl Change {
                 from.values.join(", "),
                 to.values.join(", ")
             ),
+            Change::CreateSequence { sequence } => {
+                format!("create sequence {}", sequence.qualified_name())
+            }
+            Change::DropSequence { sequence } => {
+                format!("drop sequence {}", sequence.qualified_name())
+            }
+            Change::AlterSequence { to, .. } => {
+                format!("alter sequence {}", to.qualified_name())
+            }
             Change::CreateTable { table } => format!("create table {}", table.qualified_name()),
             Change::DropTable { table } => format!("drop table {}", table.qualified_name()),
             Change::RenameTable { from, to } => format!("rename table {from} to {to}"),

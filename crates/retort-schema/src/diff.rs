@@ -129,6 +129,29 @@ pub fn diff(from: &Schema, to: &Schema, opts: &DiffOptions) -> Plan {
         }
     }
 
+    // Sequences: created before the tables (a default may name one), dropped after.
+    let mut create_seqs = Vec::new();
+    let mut drop_seqs = Vec::new();
+    for s in &to.sequences {
+        match from.sequence(&s.qualified_name()) {
+            None => create_seqs.push(Change::CreateSequence {
+                sequence: s.clone(),
+            }),
+            Some(old) if old != s => plan.changes.push(Change::AlterSequence {
+                from: old.clone(),
+                to: s.clone(),
+            }),
+            Some(_) => {}
+        }
+    }
+    for s in &from.sequences {
+        if to.sequence(&s.qualified_name()).is_none() {
+            drop_seqs.push(Change::DropSequence {
+                sequence: s.clone(),
+            });
+        }
+    }
+
     // Tables.
     let mut creates = Vec::new();
     let mut rename_changes = Vec::new();
@@ -187,6 +210,7 @@ pub fn diff(from: &Schema, to: &Schema, opts: &DiffOptions) -> Plan {
     }
 
     plan.changes.extend(create_enums);
+    plan.changes.extend(create_seqs);
     plan.changes.extend(alter_enums);
     plan.changes.extend(
         order_by_references(creates)
@@ -199,6 +223,7 @@ pub fn diff(from: &Schema, to: &Schema, opts: &DiffOptions) -> Plan {
     drops.reverse();
     plan.changes
         .extend(drops.into_iter().map(|table| Change::DropTable { table }));
+    plan.changes.extend(drop_seqs);
     plan.changes.extend(drop_enums);
     plan
 }

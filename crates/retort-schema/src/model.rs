@@ -17,12 +17,22 @@ pub struct Schema {
     /// Named enum types (PostgreSQL `CREATE TYPE ... AS ENUM`); other dialects leave this empty.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub enums: Vec<EnumType>,
+    /// Free-standing sequences (PostgreSQL `CREATE SEQUENCE`); a sequence owned by a
+    /// column (serial, identity) belongs to that column and is not listed. Other
+    /// dialects leave this empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sequences: Vec<Sequence>,
 }
 
 impl Schema {
     /// The table with this schema-qualified name, if any.
     pub fn table(&self, name: &QualifiedName) -> Option<&Table> {
         self.tables.iter().find(|t| &t.qualified_name() == name)
+    }
+
+    /// The sequence with this schema-qualified name, if any.
+    pub fn sequence(&self, name: &QualifiedName) -> Option<&Sequence> {
+        self.sequences.iter().find(|s| &s.qualified_name() == name)
     }
 
     /// The enum type with this schema-qualified name, if any.
@@ -535,6 +545,41 @@ pub struct Check {
     pub named: bool,
     /// The boolean SQL expression (normalized by the dialect).
     pub expr: String,
+}
+
+/// A free-standing sequence (PostgreSQL), with every setting as the catalog keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sequence {
+    /// Schema, `None` for the default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schema: Option<String>,
+    /// Sequence name.
+    pub name: String,
+    /// Value type (`smallint`, `integer`, `bigint`).
+    pub data_type: String,
+    /// First value.
+    pub start: i64,
+    /// Step.
+    pub increment: i64,
+    /// Smallest value.
+    pub min_value: i64,
+    /// Largest value.
+    pub max_value: i64,
+    /// Values handed out per session at a time.
+    pub cache: i64,
+    /// Whether it wraps around at the end.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub cycle: bool,
+}
+
+impl Sequence {
+    /// The schema-qualified name.
+    pub fn qualified_name(&self) -> QualifiedName {
+        QualifiedName {
+            schema: self.schema.clone(),
+            name: self.name.clone(),
+        }
+    }
 }
 
 /// A named enum type (PostgreSQL).

@@ -84,6 +84,7 @@ fn identical_schemas_have_an_empty_plan() {
     let s = Schema {
         tables: vec![users(), posts()],
         enums: vec![],
+        sequences: Vec::new(),
     };
     assert!(diff(&s, &s, &DiffOptions::default()).is_empty());
 }
@@ -94,6 +95,7 @@ fn referenced_tables_are_created_first_and_dropped_last() {
     let s = Schema {
         tables: vec![posts(), users()],
         enums: vec![],
+        sequences: Vec::new(),
     };
     let up = diff(&empty, &s, &DiffOptions::default());
     assert_eq!(describe(&up), "create table users\ncreate table posts");
@@ -107,6 +109,7 @@ fn unnamed_items_match_by_definition_not_name() {
     let a = Schema {
         tables: vec![users(), posts()],
         enums: vec![],
+        sequences: Vec::new(),
     };
     let mut b = a.clone();
     b.tables[1].indexes[0].name = "some_other_tool_name".into();
@@ -128,6 +131,7 @@ fn column_changes_and_renames() {
     let a = Schema {
         tables: vec![users()],
         enums: vec![],
+        sequences: Vec::new(),
     };
     let mut b = a.clone();
     b.tables[0]
@@ -161,6 +165,7 @@ fn table_rename_from_options_rewrites_references() {
     let a = Schema {
         tables: vec![users(), posts()],
         enums: vec![],
+        sequences: Vec::new(),
     };
     let mut b = a.clone();
     b.tables[0].name = "accounts".into();
@@ -180,6 +185,7 @@ fn reverse_undoes_every_change() {
     let a = Schema {
         tables: vec![users(), posts()],
         enums: vec![],
+        sequences: Vec::new(),
     };
     let mut b = a.clone();
     b.tables[1].columns[2].nullable = true;
@@ -239,10 +245,12 @@ fn a_new_item_taking_the_name_of_a_kept_one_recreates_the_kept_one() {
     let from = Schema {
         tables: vec![live],
         enums: vec![],
+        sequences: Vec::new(),
     };
     let to = Schema {
         tables: vec![model],
         enums: vec![],
+        sequences: Vec::new(),
     };
     let plan = diff(&from, &to, &DiffOptions::default());
     assert_eq!(

@@ -208,6 +208,7 @@ pub async fn introspect(conn: &mut SqliteConnection, scope: &Scope) -> Result<Sc
     Ok(Schema {
         tables,
         enums: Vec::new(),
+        sequences: Vec::new(),
     })
 }
 

@@ -44,6 +44,7 @@ pub fn normalize_schema(schema: &Schema) -> Result<Schema, Vec<NormalizeError>> 
         Ok(Schema {
             tables,
             enums: Vec::new(),
+            sequences: Vec::new(),
         })
     } else {
         Err(errors)
@@ -408,6 +409,7 @@ mod tests {
         let s = normalize_schema(&Schema {
             tables: vec![table()],
             enums: vec![],
+            sequences: Vec::new(),
         })
         .expect("normalizes");
         let t = &s.tables[0];
@@ -443,6 +445,7 @@ mod tests {
         let errs = normalize_schema(&Schema {
             tables: vec![t],
             enums: vec![],
+            sequences: Vec::new(),
         })
         .expect_err("refused");
         assert!(errs[0].to_string().contains("sql_type"), "{}", errs[0]);

@@ -41,6 +41,10 @@ pub fn render_changes(changes: &[Change]) -> Vec<Statement> {
     for change in changes {
         match change {
             Change::CreateEnum { .. } | Change::DropEnum { .. } | Change::AlterEnum { .. } => {}
+            // SQLite has no sequences (its schemas never list any)
+            Change::CreateSequence { .. }
+            | Change::DropSequence { .. }
+            | Change::AlterSequence { .. } => {}
             Change::CreateTable { table } => {
                 out.push(Statement::new(create_table_sql(table, &table.name)));
                 out.extend(

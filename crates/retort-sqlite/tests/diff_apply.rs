@@ -17,6 +17,7 @@ fn norm(tables: Vec<Table>) -> Schema {
         .normalize(&Schema {
             tables,
             enums: vec![],
+            sequences: Vec::new(),
         })
         .expect("normalizes")
 }

@@ -15,6 +15,7 @@ fn schema(tables: Vec<Table>) -> Vec<Table> {
         .normalize(&Schema {
             tables,
             enums: vec![],
+            sequences: Vec::new(),
         })
         .expect("normalizes")
         .tables
@@ -67,6 +68,7 @@ async fn seeded() -> (tempfile::TempDir, SqliteDriver, Vec<Table>) {
         &Schema {
             tables: tables.clone(),
             enums: vec![],
+            sequences: Vec::new(),
         },
     )
     .await;
@@ -114,6 +116,7 @@ async fn rebuild_keeps_rows_and_references() {
         &Schema {
             tables: to_tables,
             enums: vec![],
+            sequences: Vec::new(),
         },
     )
     .await;
@@ -197,6 +200,7 @@ async fn rebuild_of_a_child_keeps_its_rows() {
         &Schema {
             tables: to_all,
             enums: vec![],
+            sequences: Vec::new(),
         },
     )
     .await;

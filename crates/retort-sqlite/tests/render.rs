@@ -17,6 +17,7 @@ fn norm(tables: Vec<Table>) -> Vec<Table> {
         .normalize(&Schema {
             tables,
             enums: vec![],
+            sequences: Vec::new(),
         })
         .expect("normalizes")
         .tables
@@ -77,6 +78,7 @@ async fn render_and_apply(before: &[Table], after: &[Table], changes: &[Change])
             &Schema {
                 tables: before.to_vec(),
                 enums: vec![],
+                sequences: Vec::new(),
             },
         )
         .await;
@@ -92,6 +94,7 @@ async fn render_and_apply(before: &[Table], after: &[Table], changes: &[Change])
             &Schema {
                 tables: after.to_vec(),
                 enums: vec![],
+                sequences: Vec::new(),
             },
         )
         .await;

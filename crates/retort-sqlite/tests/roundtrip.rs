@@ -220,6 +220,7 @@ async fn round_trip(tables: Vec<retort_schema::Table>) -> Schema {
     let model = Schema {
         tables,
         enums: vec![],
+        sequences: Vec::new(),
     };
     let normalized = SqliteDialect.normalize(&model).expect("model normalizes");
     assert_eq!(
@@ -330,6 +331,7 @@ async fn decimal_and_foreign_schemas_are_refused() {
         .normalize(&Schema {
             tables: vec![t],
             enums: vec![],
+            sequences: Vec::new(),
         })
         .expect_err("refused");
     assert_eq!(errs.len(), 2, "{errs:?}");

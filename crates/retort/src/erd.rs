@@ -250,6 +250,7 @@ mod tests {
         Schema {
             tables: vec![events, users],
             enums: vec![],
+            sequences: Vec::new(),
         }
     }
 

@@ -8,8 +8,8 @@
 //!
 //! What retort manages is what introspection reads: tables, columns, keys,
 //! unique constraints, indexes, foreign keys, checks, comments and (PostgreSQL)
-//! enum types. Other objects (views, triggers, functions, sequences, extensions,
-//! grants) are executed, so that later statements may rely on them, but are not
+//! enum types and sequences. Other objects (views, triggers, functions, MariaDB
+//! sequences, extensions, grants) are executed, so that later statements may rely on them, but are not
 //! part of the desired schema; [`SqlModels::ignored`] lists them so the caller
 //! can say so.
 
@@ -374,11 +374,11 @@ fn unmanaged(sql: &str) -> Option<String> {
     }
     let what = rest.first()?;
     match what.as_str() {
-        "VIEW" | "TRIGGER" | "FUNCTION" | "PROCEDURE" | "EVENT" | "SEQUENCE" | "RULE"
-        | "AGGREGATE" | "OPERATOR" | "DOMAIN" | "POLICY" => {
+        "VIEW" | "TRIGGER" | "FUNCTION" | "PROCEDURE" | "EVENT" | "RULE" | "AGGREGATE"
+        | "OPERATOR" | "DOMAIN" | "POLICY" => {
             let materialized = words.iter().any(|w| w == "MATERIALIZED");
             Some(format!(
-                "CREATE {}{what} is executed but not managed by retort (only tables, indexes, constraints and enum types are)",
+                "CREATE {}{what} is executed but not managed by retort (only tables, indexes, constraints, enum types and PostgreSQL sequences are)",
                 if materialized { "MATERIALIZED " } else { "" }
             ))
         }

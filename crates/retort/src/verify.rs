@@ -366,6 +366,10 @@ pub fn touched(live: &Schema, desired: &Schema, changes: &[Change]) -> (Schema, 
                 enums.push(from.qualified_name());
                 names.extend(columns.iter().map(|(t, _)| t.clone()));
             }
+            // sequences are kept whole, like enum types
+            Change::CreateSequence { .. }
+            | Change::DropSequence { .. }
+            | Change::AlterSequence { .. } => {}
         }
     }
     let uses_enum = |t: &Table| {
@@ -416,6 +420,7 @@ pub fn touched(live: &Schema, desired: &Schema, changes: &[Change]) -> (Schema, 
             .cloned()
             .collect(),
         enums: s.enums.clone(),
+        sequences: s.sequences.clone(),
     };
     (keep(live), keep(desired))
 }
@@ -635,6 +640,7 @@ mod tests {
                 table("d", &["c"]),
             ],
             enums: vec![],
+            sequences: Vec::new(),
         };
         let mut a2 = table("a", &["root"]);
         a2.columns.push(Column::new("x", ColumnType::Text));

@@ -341,7 +341,11 @@ fn version(
         }
         enums.truncate(1);
     }
-    Schema { tables, enums }
+    Schema {
+        tables,
+        enums,
+        sequences: Vec::new(),
+    }
 }
 
 /// A pair (A, B) from one seed.

@@ -321,5 +321,6 @@ pub fn schema(tables: Vec<Table>) -> Schema {
     Schema {
         tables,
         enums: vec![],
+        sequences: Vec::new(),
     }
 }

@@ -394,5 +394,6 @@ pub fn rich() -> Schema {
     Schema {
         tables,
         enums: vec![mood()],
+        sequences: Vec::new(),
     }
 }
