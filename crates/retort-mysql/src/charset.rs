@@ -225,6 +225,76 @@ pub fn charset_of(collation: &str) -> &str {
     collation.split('_').next().unwrap_or(collation)
 }
 
+/// Marks a collation still to be resolved against the server and the table:
+/// `charset:<cs>` (that character set's default) or `binary:<cs>` (its binary
+/// collation; `<cs>` empty for the table's character set).
+const CHARSET_MARK: &str = "charset:";
+const BINARY_MARK: &str = "binary:";
+
+/// The collation a model's `sql_type` spells with `CHARACTER SET x`, `CHARSET x`,
+/// `COLLATE y` or `BINARY` (the character set's binary collation), to be resolved
+/// by [`normalize_table_charset`]; `None` when it spells none.
+pub fn type_collation(ty: &ColumnType) -> Option<String> {
+    let ColumnType::Custom { sql } = ty else {
+        return None;
+    };
+    // Words outside quotes and parentheses.
+    let mut words = Vec::new();
+    let (mut depth, mut quote, mut word) = (0usize, None::<char>, String::new());
+    for ch in sql.chars() {
+        match quote {
+            Some(q) if ch == q => quote = None,
+            Some(_) => {}
+            None if ch == '\'' || ch == '"' || ch == '`' => quote = Some(ch),
+            None if ch == '(' => depth += 1,
+            None if ch == ')' => depth = depth.saturating_sub(1),
+            None if depth == 0 && !ch.is_whitespace() && ch != '=' => {
+                word.push(ch.to_ascii_lowercase());
+                continue;
+            }
+            None => {}
+        }
+        if !word.is_empty() {
+            words.push(std::mem::take(&mut word));
+        }
+    }
+    if !word.is_empty() {
+        words.push(word);
+    }
+    let (mut charset, mut collation, mut binary) = (None, None, false);
+    let mut i = 0;
+    while i < words.len() {
+        match words[i].as_str() {
+            "character" if words.get(i + 1).map(String::as_str) == Some("set") => {
+                charset = words.get(i + 2).cloned();
+                i += 3;
+            }
+            "charset" => {
+                charset = words.get(i + 1).cloned();
+                i += 2;
+            }
+            "collate" => {
+                collation = words.get(i + 1).cloned();
+                i += 2;
+            }
+            "binary" if i > 0 => {
+                binary = true;
+                i += 1;
+            }
+            _ => i += 1,
+        }
+    }
+    match (collation, charset, binary) {
+        (Some(co), _, _) => Some(normalize_collation(&co)),
+        (None, cs, true) => Some(format!(
+            "{BINARY_MARK}{}",
+            cs.map(|c| normalize_charset(&c)).unwrap_or_default()
+        )),
+        (None, Some(cs), false) => Some(format!("{CHARSET_MARK}{}", normalize_charset(&cs))),
+        (None, None, false) => None,
+    }
+}
+
 /// Whether values of the type are character strings (the type has a collation).
 pub fn is_textual(ty: &ColumnType) -> bool {
     match ty {
@@ -316,7 +386,32 @@ pub fn normalize_table_charset(
         collation = None;
     }
     for c in &mut t.columns {
-        let co = c.collation.as_deref().map(normalize_collation);
+        let co = c.collation.as_deref().map(|co| {
+            if let Some(cs) = co.strip_prefix(CHARSET_MARK) {
+                defaults.charset_collation(cs).unwrap_or_else(|| {
+                    errors.push(NormalizeError {
+                        object: format!("table \"{}\", column \"{}\"", t.name, c.name),
+                        message: format!(
+                            "unknown character set `{cs}`: give the column a `collation`"
+                        ),
+                    });
+                    cs.to_string()
+                })
+            } else if let Some(cs) = co.strip_prefix(BINARY_MARK) {
+                let cs = if cs.is_empty() {
+                    effective.as_deref().map(charset_of).unwrap_or("utf8mb4")
+                } else {
+                    cs
+                };
+                if cs == "binary" {
+                    cs.to_string()
+                } else {
+                    format!("{cs}_bin")
+                }
+            } else {
+                normalize_collation(co)
+            }
+        });
         c.collation = match co {
             _ if matches!(c.ty, ColumnType::Json) => None,
             Some(co) if Some(&co) == effective.as_ref() => None,
@@ -349,6 +444,24 @@ mod tests {
         assert!(!keeps_desc("10.6.12-MariaDB"));
         assert!(keeps_desc("8.0.36"));
         assert!(!keeps_desc("5.7.44-log"));
+        let custom = |s: &str| ColumnType::Custom { sql: s.into() };
+        assert_eq!(
+            type_collation(&custom(
+                "VARCHAR(10) CHARACTER SET latin1 COLLATE latin1_bin"
+            ))
+            .as_deref(),
+            Some("latin1_bin")
+        );
+        assert_eq!(
+            type_collation(&custom("varchar(128) BINARY")).as_deref(),
+            Some("binary:")
+        );
+        assert_eq!(
+            type_collation(&custom("text charset=utf8")).as_deref(),
+            Some("charset:utf8mb3")
+        );
+        assert_eq!(type_collation(&custom("enum('binary','x')")), None);
+        assert_eq!(type_collation(&custom("binary(16)")), None);
     }
 
     #[test]
@@ -363,9 +476,13 @@ mod tests {
         b.collation = Some("latin1_bin".into());
         let mut j = Column::new("j", ColumnType::Json);
         j.collation = Some("utf8mb4_bin".into());
+        let mut bin = Column::new("bin", ColumnType::Varchar { length: 5 });
+        bin.collation = type_collation(&ColumnType::Custom {
+            sql: "varchar(5) binary".into(),
+        });
         let mut t = Table {
             name: "t".into(),
-            columns: vec![a, b, j],
+            columns: vec![a, b, j, bin],
             ..Default::default()
         };
         t.options.insert("CHARSET".into(), "latin1".into());
@@ -378,6 +495,7 @@ mod tests {
         assert_eq!(t.columns[0].collation, None);
         assert_eq!(t.columns[1].collation.as_deref(), Some("latin1_bin"));
         assert_eq!(t.columns[2].collation, None);
+        assert_eq!(t.columns[3].collation.as_deref(), Some("latin1_bin"));
         assert_eq!(
             t.options.iter().collect::<Vec<_>>(),
             vec![(&"row_format".to_string(), &"dynamic".to_string())]

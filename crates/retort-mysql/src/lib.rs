@@ -59,8 +59,7 @@
 //! * Expression index parts are read on MySQL 8 only (MariaDB has none).
 //! * Table options other than engine, default collation and the `CREATE_OPTIONS`
 //!   listed in [`charset::CREATE_OPTIONS`] (partitioning, tablespaces, auto-increment
-//!   start) are not modelled. A `sql_type` with `CHARACTER SET`/`COLLATE` loses
-//!   them: use the `collation` attribute.
+//!   start) are not modelled.
 //! * Collation names are compared as `utf8mb3_*`; servers older than MariaDB 10.6 /
 //!   MySQL 8.0.30 accept only `utf8_*` in DDL.
 //! * With `lower_case_table_names = 1` (Windows, macOS) model table names must be

@@ -193,7 +193,10 @@ fn normalize_column(c: &Column, table: &str, errors: &mut Vec<NormalizeError>) -
         auto_increment: c.auto_increment,
         identity: None,
         comment: c.comment.clone().filter(|s| !s.is_empty()),
-        collation: c.collation.clone(),
+        collation: c
+            .collation
+            .clone()
+            .or_else(|| crate::charset::type_collation(&c.ty)),
         spelling: c.spelling.clone(),
         renamed_from: c.renamed_from.clone(),
         backfill: c.backfill.clone(),

@@ -60,9 +60,8 @@ fn cols(c: &[String]) -> String {
 /// Widths never take part in comparisons.
 pub fn column_type_sql(c: &Column) -> String {
     if let Some(sp) = &c.spelling.ty
-        && display_width(sp).is_some_and(|(base, n, unsigned)| {
-            default_display_width(&base, unsigned) != Some(n)
-        })
+        && display_width(sp)
+            .is_some_and(|(base, n, unsigned)| default_display_width(&base, unsigned) != Some(n))
         && parse_type(sp, &c.name) == c.ty
     {
         return sp.to_ascii_lowercase();

@@ -328,6 +328,9 @@ fn clean_spelling(sql: &str) -> String {
             k += 3;
         } else if w == "charset" || w == "collate" {
             k += 2;
+        } else if w == "binary" && k > 0 {
+            // `varchar(n) BINARY`: the binary collation of the character set.
+            k += 1;
         } else {
             kept.push(words[k].clone());
             k += 1;
