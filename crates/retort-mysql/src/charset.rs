@@ -414,6 +414,15 @@ pub fn normalize_table_charset(
         });
         c.collation = match co {
             _ if matches!(c.ty, ColumnType::Json) => None,
+            Some(co) if !is_textual(&c.ty) => {
+                errors.push(NormalizeError {
+                    object: format!("table \"{}\", column \"{}\"", t.name, c.name),
+                    message: format!(
+                        "collation `{co}` on a column that holds no text: only character string types (char, varchar, text, enum, set) have a collation"
+                    ),
+                });
+                None
+            }
             Some(co) if Some(&co) == effective.as_ref() => None,
             other => other,
         };

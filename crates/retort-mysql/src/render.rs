@@ -338,7 +338,10 @@ pub fn render_changes_with(changes: &[Change], defaults: &ServerDefaults) -> Vec
         })
         .flat_map(|d| {
             d.changes.iter().filter_map(move |tc| match tc {
-                TableChange::AlterColumn { from, to } if from.ty != to.ty => {
+                // A collation change is a change of type for InnoDB's foreign keys too.
+                TableChange::AlterColumn { from, to }
+                    if from.ty != to.ty || from.collation != to.collation =>
+                {
                     Some((d.to.qualified_name(), to.name.clone()))
                 }
                 _ => None,

@@ -97,3 +97,28 @@ fn constraint_names_unique_per_database_and_actions_beside_checks() {
     assert!(e.contains("unique within a database"), "{e}");
     assert!(e.contains("is used by check"), "{e}");
 }
+
+#[test]
+fn collations_and_table_options_that_mean_nothing() {
+    let mut n = col("n", T::Integer);
+    n.collation = Some("utf8mb4_bin".into());
+    let mut t = Table {
+        name: "t".into(),
+        columns: vec![n],
+        ..Default::default()
+    };
+    t.options.insert("charset".into(), "klingon".into());
+    t.options.insert("tablespace".into(), "x".into());
+    let e = errors(t);
+    assert_eq!(e.len(), 3, "{e:?}");
+    assert!(e.iter().any(|e| e.contains("holds no text")), "{e:?}");
+    assert!(
+        e.iter()
+            .any(|e| e.contains("unknown character set `klingon`")),
+        "{e:?}"
+    );
+    assert!(
+        e.iter().any(|e| e.contains("table option `tablespace`")),
+        "{e:?}"
+    );
+}

@@ -137,3 +137,45 @@ fn sql_models_keep_collations_options_and_display_widths() {
         assert!(create.contains(needle), "{needle:?} not in\n{create}");
     }
 }
+
+fn keyed(collation: &str) -> String {
+    format!(
+        r#"
+use retort::Model;
+
+#[derive(Model)]
+#[model(table = "parent")]
+pub struct Parent {{
+    #[model(primary_key, max_length = 10{collation})]
+    pub code: String,
+}}
+
+#[derive(Model)]
+#[model(table = "child")]
+pub struct Child {{
+    #[model(primary_key)]
+    pub id: i32,
+    #[model(max_length = 10, references = "parent.code"{collation})]
+    pub code: Option<String>,
+}}
+"#
+    )
+}
+
+#[test]
+fn a_collation_change_on_foreign_key_columns() {
+    let p = Project::new(DialectKind::Mysql);
+    p.write("src/models/m.rs", &keyed(""));
+    p.autogenerate("init", "aaaaaaaaaaaa");
+    p.retort(&["upgrade", "head"]).expect_code(0);
+    p.db.exec("INSERT INTO parent (code) VALUES ('a')");
+    p.db.exec("INSERT INTO child (id, code) VALUES (1, 'a')");
+    // InnoDB refuses to change the collation of a column a foreign key uses: the
+    // key is dropped first and added again after both columns changed.
+    p.write("src/models/m.rs", &keyed(r#", collation = "utf8mb4_bin""#));
+    p.autogenerate("bin", "bbbbbbbbbbbb");
+    p.retort(&["upgrade", "head"]).expect_code(0);
+    p.retort(&["check"]).expect_code(0);
+    assert_eq!(collations(&p, "child"), ["id -", "code utf8mb4_bin"]);
+    p.retort(&["downgrade", "base"]).expect_code(0);
+}
