@@ -11,7 +11,9 @@
 //! others `Some(name)`. Partitions are skipped (their parent is read). Indexes that
 //! back a primary key, unique or exclusion constraint are not reported as indexes.
 //! Types retort has no logical variant for are reported as `Custom` with their
-//! `format_type()` spelling, never as an error. A stored generated column is a
+//! `format_type()` spelling, never as an error. A column's collation is read
+//! where it is not its type's default (`pg_attribute.attcollation` against
+//! `pg_type.typcollation`). A stored generated column is a
 //! `Custom` type `<type> GENERATED ALWAYS AS (<expr>) STORED` with no default.
 //! Index key parts carry their order (`DESC`, `NULLS FIRST|LAST`), operator class
 //! and collation where these are not the defaults. Not read: `INCLUDE` columns,
@@ -43,7 +45,8 @@ LEFT JOIN pg_catalog.pg_description ds
 WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND n.nspname = ANY($1)
 ORDER BY n.nspname, c.relname";
 
-/// Columns: type, nullability, default, identity, owned sequence (serial), comment, enum values.
+/// Columns: type, nullability, default, identity, owned sequence (serial), comment, enum
+/// values, and the collation (schema, name) where it is not the type's default.
 pub const Q_COLUMNS: &str = "\
 SELECT a.attrelid::int8, a.attname::text, format_type(a.atttypid, a.atttypmod), a.attnotnull,
        pg_get_expr(d.adbin, d.adrelid), a.attidentity::text, ds.description,
@@ -57,7 +60,7 @@ SELECT a.attrelid::int8, a.attname::text, format_type(a.atttypid, a.atttypmod), 
                          WHERE dep.refclassid = 'pg_catalog.pg_class'::regclass AND dep.refobjid = a.attrelid
                            AND dep.refobjsubid = a.attnum AND dep.classid = 'pg_catalog.pg_class'::regclass
                            AND dep.deptype = 'a') END,
-       a.attgenerated::text
+       a.attgenerated::text, cn.nspname::text, col.collname::text
 FROM pg_catalog.pg_attribute a
 JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -66,6 +69,8 @@ JOIN pg_catalog.pg_namespace tn ON tn.oid = t.typnamespace
 LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
 LEFT JOIN pg_catalog.pg_description ds
        ON ds.objoid = a.attrelid AND ds.classoid = 'pg_catalog.pg_class'::regclass AND ds.objsubid = a.attnum
+LEFT JOIN pg_catalog.pg_collation col ON col.oid = a.attcollation AND a.attcollation <> t.typcollation
+LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid = col.collnamespace
 WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND n.nspname = ANY($1)
   AND a.attnum > 0 AND NOT a.attisdropped
 ORDER BY a.attrelid, a.attnum";
@@ -219,6 +224,11 @@ pub async fn introspect(conn: &mut PgConnection, scope: &Scope) -> Result<Schema
         let typtype: String = get(&r, 7, Q_COLUMNS)?;
         let owns_sequence: bool = get(&r, 11, Q_COLUMNS)?;
         let generated: String = get(&r, 12, Q_COLUMNS)?;
+        let collation_schema: Option<String> = get(&r, 13, Q_COLUMNS)?;
+        let collation_name: Option<String> = get(&r, 14, Q_COLUMNS)?;
+        let collation = collation_schema
+            .zip(collation_name)
+            .and_then(|(s, n)| norm::catalog_collation(&s, &n, &default_schema));
         let ty = if typtype == "e" {
             let e = EnumType {
                 schema: schema_of(get(&r, 8, Q_COLUMNS)?),
@@ -273,7 +283,7 @@ pub async fn introspect(conn: &mut PgConnection, scope: &Scope) -> Result<Schema
             auto_increment,
             identity: identity_style,
             comment: norm::normalize_comment(comment.as_deref()),
-            collation: None,
+            collation,
             spelling,
             renamed_from: None,
             backfill: None,

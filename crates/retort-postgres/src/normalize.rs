@@ -9,8 +9,14 @@
 //!   PostgreSQL chooses (`<table>_pkey`); it is compared only when the desired schema
 //!   names the key (see `retort_schema::diff`);
 //! * defaults, checks, index expressions and predicates through [`crate::expr::normalize`];
+//! * a column collation is its name as `pg_collation` spells it (`C`, `en_US`,
+//!   `und-x-icu`; case kept), without the schema when that is `pg_catalog` or
+//!   `public`; a collation of another schema is `"schema"."name"`; `default` is
+//!   none. Only text types (`text`, `varchar`, types spelled with `sql_type`) take one;
 //!   `DEFAULT NULL` is no default; empty comments are no comment;
-//! * an index part whose expression is a bare column becomes a column part;
+//! * an index part whose expression is a bare column becomes a column part; a
+//!   part's collation equal to its column's, or (expression) to that of a column
+//!   the expression reads, is none;
 //!   the `btree` method is the default (`None`);
 //! * `named` stays as the model says; introspection always reports `false` (the
 //!   catalog does not say who chose a name), so live items are matched by what they
@@ -25,8 +31,8 @@ use std::collections::BTreeMap;
 
 use retort_dialect::NormalizeError;
 use retort_schema::{
-    Check, ColumnType, EnumType, ForeignKey, Identity, Index, IndexKey, NullsOrder, QualifiedName,
-    Schema, Sequence, Table, UniqueConstraint,
+    Check, Column, ColumnType, EnumType, ForeignKey, Identity, Index, IndexKey, NullsOrder,
+    QualifiedName, Schema, Sequence, Table, UniqueConstraint,
 };
 
 use crate::{MAX_IDENT_LEN, expr, types};
@@ -118,6 +124,21 @@ pub fn normalize_schema(schema: &Schema) -> Result<Schema, Vec<NormalizeError>> 
             }
             c.default = normalize_default(c.default.as_deref());
             c.comment = normalize_comment(c.comment.as_deref());
+            c.collation = c.collation.as_deref().and_then(normalize_collation);
+            if let Some(co) = &c.collation
+                && !matches!(
+                    c.ty,
+                    ColumnType::Text | ColumnType::Varchar { .. } | ColumnType::Custom { .. }
+                )
+            {
+                errors.push(NormalizeError {
+                    object: format!("{what}, column \"{}\"", c.name),
+                    message: format!(
+                        "collation `{co}` on a column of type {}: PostgreSQL collations apply to text types only",
+                        types::to_sql(&c.ty)
+                    ),
+                });
+            }
         }
         // MySQL table options (default collation, engine, row format) mean nothing here.
         t.collation = None;
@@ -207,6 +228,67 @@ pub fn normalize_default(d: Option<&str>) -> Option<String> {
     if n == "null" { None } else { Some(n) }
 }
 
+/// A column collation in normal form (see the module documentation): `C`,
+/// `"C"` and `pg_catalog."C"` are `C`; `"s"."x"` stays qualified; `default` and
+/// an empty name are no collation. A name without double quotes is taken whole,
+/// dots included (`en_US.utf8`).
+pub fn normalize_collation(name: &str) -> Option<String> {
+    let name = name.trim();
+    let parts: Vec<String> = if name.contains('"') {
+        split_qualified(name)
+    } else {
+        vec![name.to_string()]
+    };
+    let name = match parts.as_slice() {
+        [n] => n.clone(),
+        [s, n] if s == "pg_catalog" || s == DEFAULT_SCHEMA => n.clone(),
+        [s, n] => format!("{}.{}", crate::quote_ident(s), crate::quote_ident(n)),
+        _ => name.to_string(),
+    };
+    (!name.is_empty() && name != "default").then_some(name)
+}
+
+/// A collation read from the catalog: its schema and name, in normal form.
+pub(crate) fn catalog_collation(schema: &str, name: &str, default_schema: &str) -> Option<String> {
+    if schema == "pg_catalog" || schema == DEFAULT_SCHEMA || schema == default_schema {
+        (name != "default").then(|| name.to_string())
+    } else {
+        Some(format!(
+            "{}.{}",
+            crate::quote_ident(schema),
+            crate::quote_ident(name)
+        ))
+    }
+}
+
+/// The parts of a possibly quoted, dotted name: `pg_catalog."C"` is `pg_catalog`, `C`.
+fn split_qualified(s: &str) -> Vec<String> {
+    let mut parts = vec![String::new()];
+    let mut chars = s.chars().peekable();
+    let mut quoted = false;
+    while let Some(c) = chars.next() {
+        match c {
+            '"' if quoted && chars.peek() == Some(&'"') => {
+                chars.next();
+                parts.last_mut().expect("one part").push('"');
+            }
+            '"' => quoted = !quoted,
+            '.' if !quoted => parts.push(String::new()),
+            c => parts.last_mut().expect("one part").push(c),
+        }
+    }
+    parts.iter().map(|p| p.trim().to_string()).collect()
+}
+
+/// A normal-form collation as SQL: `"C"`, `"s"."x"`.
+pub fn collation_sql(normal: &str) -> String {
+    if normal.starts_with('"') {
+        normal.to_string()
+    } else {
+        crate::quote_ident(normal)
+    }
+}
+
 /// An empty comment is no comment.
 pub fn normalize_comment(c: Option<&str>) -> Option<String> {
     c.filter(|c| !c.is_empty()).map(str::to_string)
@@ -230,7 +312,7 @@ pub fn normalize_table_parts(t: &mut Table) {
         }
     }
     for i in &mut t.indexes {
-        normalize_index(i);
+        normalize_index(i, &t.columns);
     }
     for f in &mut t.foreign_keys {
         f.ref_table.schema = schema_name(&f.ref_table.schema);
@@ -256,7 +338,7 @@ pub fn default_pk_name(table: &str) -> String {
     format!("{}{suffix}", &table[..cut])
 }
 
-fn normalize_index(i: &mut Index) {
+fn normalize_index(i: &mut Index, columns: &[Column]) {
     for p in &mut i.parts {
         if let IndexKey::Expression(e) = &p.key {
             let n = expr::normalize(e);
@@ -288,6 +370,27 @@ fn normalize_index(i: &mut Index) {
             .as_deref()
             .map(|c| c.trim().trim_matches('"').to_string())
             .filter(|c| !c.is_empty() && c != "default");
+        // a key part's collation is compared with its own: a column's, or the one an
+        // expression takes from the columns it reads (the catalog cannot say which)
+        if let Some(co) = &p.collation {
+            let own = |c: &Column| c.collation.as_ref() == Some(co);
+            let redundant = match &p.key {
+                IndexKey::Column(name) => columns.iter().any(|c| &c.name == name && own(c)),
+                IndexKey::Expression(e) => {
+                    let toks = retort_schema::expr::tokenize(e);
+                    columns.iter().filter(|c| own(c)).any(|c| {
+                        toks.iter().any(|t| match t {
+                            retort_schema::expr::Token::Word(w) => *w == c.name,
+                            retort_schema::expr::Token::Ident(s) => *s == c.name,
+                            _ => false,
+                        })
+                    })
+                }
+            };
+            if redundant {
+                p.collation = None;
+            }
+        }
     }
     i.predicate = i
         .predicate
@@ -367,7 +470,24 @@ pub(crate) fn foreign_key(
 mod tests {
     use retort_schema::{Column, ColumnType, Schema, Table};
 
-    use super::normalize_schema;
+    use super::{collation_sql, normalize_collation, normalize_schema};
+
+    #[test]
+    fn collation_names() {
+        let n = |s: &str| normalize_collation(s);
+        assert_eq!(n("C").as_deref(), Some("C"));
+        assert_eq!(n(" \"C\" ").as_deref(), Some("C"));
+        assert_eq!(n("pg_catalog.\"C\"").as_deref(), Some("C"));
+        assert_eq!(n("\"public\".\"mine\"").as_deref(), Some("mine"));
+        assert_eq!(n("en_US.utf8").as_deref(), Some("en_US.utf8"));
+        assert_eq!(n("und-x-icu").as_deref(), Some("und-x-icu"));
+        assert_eq!(n("app.\"My\"\"x\"").as_deref(), Some("\"app\".\"My\"\"x\""));
+        assert_eq!(n("default"), None);
+        assert_eq!(n("\"default\""), None);
+        assert_eq!(n(""), None);
+        assert_eq!(collation_sql("C"), "\"C\"");
+        assert_eq!(collation_sql("\"app\".\"x\""), "\"app\".\"x\"");
+    }
 
     #[test]
     fn names_postgres_would_cut_are_refused() {

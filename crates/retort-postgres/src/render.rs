@@ -339,6 +339,7 @@ fn column_def(c: &Column, force_nullable: bool) -> String {
         (true, ColumnType::BigInt) => "bigserial".to_string(),
         _ => types::to_sql(&c.ty),
     };
+    let ty = with_collation(&ty, c.collation.as_deref());
     let mut s = format!("{} {ty}", quote_ident(&c.name));
     if c.auto_increment && !ty.ends_with("serial") {
         s.push_str(identity_clause(c.identity));
@@ -351,6 +352,19 @@ fn column_def(c: &Column, force_nullable: bool) -> String {
         s.push_str(" NOT NULL");
     }
     s
+}
+
+/// The type with ` COLLATE "x"`, which a stored generated column's type takes
+/// before its `GENERATED ALWAYS AS (..) STORED`.
+fn with_collation(ty: &str, collation: Option<&str>) -> String {
+    let Some(co) = collation else {
+        return ty.to_string();
+    };
+    let clause = format!(" COLLATE {}", crate::normalize::collation_sql(co));
+    match ty.find(" GENERATED ALWAYS AS ") {
+        Some(at) => format!("{}{clause}{}", &ty[..at], &ty[at..]),
+        None => format!("{ty}{clause}"),
+    }
 }
 
 /// ` GENERATED ... AS IDENTITY` for an auto-increment column that is not a serial.
@@ -719,7 +733,17 @@ fn alter_column(table: &QualifiedName, from: &Column, to: &Column) -> Vec<Statem
         } else {
             format!("{col}::text::{ty}")
         };
+        // without COLLATE the column takes the new type's default collation
+        let ty = with_collation(&ty, to.collation.as_deref());
         out.push(alter(format!("TYPE {ty} USING {using}")));
+    } else if from.collation != to.collation {
+        // a collation changes with the type, restated
+        let co = to.collation.as_deref().unwrap_or("default");
+        out.push(alter(format!(
+            "TYPE {} COLLATE {}",
+            types::to_sql(&to.ty),
+            crate::normalize::collation_sql(co)
+        )));
     }
     if !from.nullable && to.nullable {
         out.push(alter("DROP NOT NULL".into()));

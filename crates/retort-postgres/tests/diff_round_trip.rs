@@ -357,3 +357,84 @@ async fn identity_styles_change_where_they_behave_differently() {
     });
     assert!(diff(&a, &c, &DiffOptions::default()).is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn column_collations() {
+    let set = |t: &mut retort_schema::Table, name: &str, co: Option<&str>| {
+        let c = t
+            .columns
+            .iter_mut()
+            .find(|c| c.name == name)
+            .expect("column");
+        c.collation = co.map(str::to_string);
+    };
+    let a = with_table(&base(), "users", |t| {
+        set(t, "name", Some("C"));
+        set(t, "label", Some("\"POSIX\""));
+    });
+    let b = with_table(&a, "users", |t| {
+        // a collation changes; one goes away; a type changes and keeps one
+        set(t, "name", Some("POSIX"));
+        set(t, "label", None);
+        set(t, "code", Some("pg_catalog.\"C\""));
+        let email = t
+            .columns
+            .iter_mut()
+            .find(|c| c.name == "email")
+            .expect("email");
+        email.ty = ColumnType::Varchar { length: 200 };
+        email.collation = Some("und-x-icu".into());
+        let mut nick = col("nick", ColumnType::Text);
+        nick.collation = Some("C".into());
+        t.columns.push(nick);
+        let mut slug = col(
+            "slug",
+            custom("text GENERATED ALWAYS AS (lower(nick)) STORED"),
+        );
+        slug.collation = Some("C".into());
+        t.columns.push(slug);
+    });
+    let nb = PostgresDialect.normalize(&b).expect("normalize");
+    let users = nb.tables.iter().find(|t| t.name == "users").expect("users");
+    let code = users.column("code").expect("code");
+    assert_eq!(
+        code.collation.as_deref(),
+        Some("C"),
+        "pg_catalog.\"C\" is C"
+    );
+    let sql = common::sql_text(
+        &PostgresDialect.render(
+            &diff(
+                &PostgresDialect.normalize(&a).expect("normalize"),
+                &nb,
+                &DiffOptions::default(),
+            )
+            .changes,
+        ),
+    );
+    assert!(
+        sql.contains(r#"ALTER COLUMN "name" TYPE text COLLATE "POSIX""#),
+        "{sql}"
+    );
+    assert!(
+        sql.contains(r#"TYPE varchar(200) COLLATE "und-x-icu" USING"#),
+        "{sql}"
+    );
+    assert!(sql.contains(r#""nick" text COLLATE "C""#), "{sql}");
+    a_b_a("collations", &a, &b, SEED).await;
+}
+
+#[test]
+fn collations_only_on_text_types() {
+    let s = with_table(&base(), "users", |t| {
+        let age = t.columns.iter_mut().find(|c| c.name == "age").expect("age");
+        age.collation = Some("C".into());
+    });
+    let errors = PostgresDialect
+        .normalize(&s)
+        .expect_err("integer with a collation");
+    assert!(
+        errors.iter().any(|e| e.message.contains("text types only")),
+        "{errors:?}"
+    );
+}

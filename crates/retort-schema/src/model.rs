@@ -153,7 +153,8 @@ pub struct Column {
     pub comment: Option<String>,
     /// The column's collation where it is not the default: on MySQL, not its
     /// table's default collation (a MySQL collation implies its character set, so
-    /// none is kept separately); on PostgreSQL, not the database's. Compared.
+    /// none is kept separately); on PostgreSQL, not its type's default; on SQLite,
+    /// not `BINARY`. Compared.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub collation: Option<String>,
     /// How the column was spelled where it was read from (a database's catalog),

@@ -1,5 +1,6 @@
 //! Read what SQLite's pragmas do not report from the stored DDL text
 //! (`sqlite_schema.sql`): constraint names, CHECK constraints, `DEFERRABLE`,
+//! column collations,
 //! `AUTOINCREMENT`, `PRIMARY KEY DESC`, and the key parts and `WHERE` clause of
 //! an index.
 //!
@@ -65,6 +66,14 @@ pub(crate) enum ConstraintKind {
         on_update: FkAction,
         /// `DEFERRABLE INITIALLY DEFERRED`.
         deferrable: bool,
+    },
+    /// A column's `COLLATE name` (not a constraint to SQLite's pragmas, but written
+    /// among them).
+    Collate {
+        /// The column.
+        column: String,
+        /// The collation name as written.
+        collation: String,
     },
 }
 
@@ -161,8 +170,15 @@ fn parse_column(column: &str, toks: &[Tok], out: &mut Vec<Constraint>) {
             let (fk, next) = parse_references(toks, i + 1, vec![column.to_string()]);
             i = next;
             fk
+        } else if t.is_word("collate") {
+            let collation = toks.get(i + 1).and_then(Tok::as_name).map(str::to_string);
+            i = skip_other(toks, i);
+            collation.map(|collation| ConstraintKind::Collate {
+                column: column.to_string(),
+                collation,
+            })
         } else {
-            // NOT NULL, NULL, DEFAULT x, COLLATE x, GENERATED ALWAYS AS (...), ON CONFLICT x ...
+            // NOT NULL, NULL, DEFAULT x, GENERATED ALWAYS AS (...), ON CONFLICT x ...
             i = skip_other(toks, i);
             None
         };

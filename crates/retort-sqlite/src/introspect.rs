@@ -32,7 +32,9 @@ use sqlx::{Row, SqliteConnection};
 
 use crate::ddl_parse::{ConstraintKind, TableDdl, parse_create_index, parse_create_table};
 use crate::expr::normalize_default;
-use crate::normalize::{canonical_column, expression_part};
+use crate::normalize::{
+    canonical_column, expression_part, normalize_collation, without_own_collations,
+};
 use crate::types::{is_rowid_alias_type, parse_declared_type};
 
 const TABLES_FILTER: &str =
@@ -266,7 +268,19 @@ fn assemble(
                 auto_increment: alias,
                 identity: None,
                 comment: None,
-                collation: None,
+                collation: ddl
+                    .constraints
+                    .iter()
+                    .rev()
+                    .find_map(|k| match &k.kind {
+                        ConstraintKind::Collate { column, collation }
+                            if column.eq_ignore_ascii_case(&c.name) =>
+                        {
+                            Some(collation)
+                        }
+                        _ => None,
+                    })
+                    .and_then(|co| normalize_collation(co).ok().flatten()),
                 spelling: Default::default(),
                 renamed_from: None,
                 backfill: None,
@@ -304,7 +318,7 @@ fn assemble(
                     .as_deref()
                     .map(parse_create_index)
                     .unwrap_or_default();
-                let parts: Vec<IndexPart> = if parsed.parts.is_empty() {
+                let mut parts: Vec<IndexPart> = if parsed.parts.is_empty() {
                     ix.columns
                         .iter()
                         .map(|c| {
@@ -321,6 +335,7 @@ fn assemble(
                         .map(|p| expression_part(p, &columns))
                         .collect()
                 };
+                without_own_collations(&mut parts, &columns);
                 indexes.push(Index {
                     named: false,
                     name: ix.name.clone(),

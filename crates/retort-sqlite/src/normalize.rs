@@ -13,6 +13,8 @@
 //! - Defaults and expressions are in the normal form of [`crate::expr`];
 //!   `DEFAULT NULL` is no default.
 //! - Comments are dropped (SQLite has none).
+//! - Column collations are `NOCASE` or `RTRIM`; `BINARY` (the default) is none;
+//!   other names are refused.
 //! - Names: an item without a name gets the convention name (for checks, over
 //!   the normalized expression); names round-trip exactly. `named` stays as the
 //!   model says: it decides whether the diff also matches the name. Introspection
@@ -21,7 +23,8 @@
 //!   after a rename (SQLite renames neither constraints nor indexes), are
 //!   matched by definition.
 //! - Index parts that are a bare column become [`IndexPart::Column`] with the
-//!   column's spelling; index access methods are refused.
+//!   column's spelling, and lose a collation that is their column's own; index
+//!   access methods are refused.
 //! - Only the default schema exists (`main` is accepted as its name).
 
 use retort_dialect::NormalizeError;
@@ -129,6 +132,17 @@ fn normalize_table(t: &Table, schema: &Schema, errors: &mut Vec<NormalizeError>)
             ColumnType::Custom { sql } => crate::types::parse_declared_type(sql),
             other => other.clone(),
         };
+        match c.collation.as_deref().map(normalize_collation) {
+            Some(Ok(co)) => col.collation = co,
+            Some(Err(name)) => err(
+                errors,
+                cobj.clone(),
+                format!(
+                    "SQLite has no collation {name:?}: its collations are BINARY (the default), NOCASE and RTRIM"
+                ),
+            ),
+            None => {}
+        }
         let in_pk = pk_columns.iter().any(|p| p == &c.name);
         if in_pk {
             col.nullable = false;
@@ -199,11 +213,12 @@ fn normalize_table(t: &Table, schema: &Schema, errors: &mut Vec<NormalizeError>)
                 "SQLite indexes have no NULLS FIRST/LAST or operator classes: remove them",
             );
         }
-        let parts: Vec<IndexPart> = ix
+        let mut parts: Vec<IndexPart> = ix
             .parts
             .iter()
             .map(|p| normalize_index_part(p, &t.columns))
             .collect();
+        without_own_collations(&mut parts, &columns);
         let convention = naming::index(&t.name, &parts);
         indexes.push(Index {
             name: pick(&ix.name, &convention),
@@ -281,6 +296,18 @@ fn normalize_table(t: &Table, schema: &Schema, errors: &mut Vec<NormalizeError>)
     }
 }
 
+/// A column collation in normal form: `NOCASE` or `RTRIM` (upper case); `BINARY`,
+/// SQLite's default, is none. Any other name is refused (`Err`): SQLite knows no
+/// other collation unless the application registers one, which retort cannot.
+pub(crate) fn normalize_collation(name: &str) -> Result<Option<String>, String> {
+    let bare = name.trim().trim_matches(['"', '`', '\'']).trim();
+    match bare.to_ascii_uppercase().as_str() {
+        "" | "BINARY" => Ok(None),
+        co @ ("NOCASE" | "RTRIM") => Ok(Some(co.to_string())),
+        _ => Err(name.to_string()),
+    }
+}
+
 /// The item's name, or the convention name when it has none.
 fn pick(name: &str, convention: &str) -> String {
     if name.is_empty() {
@@ -302,6 +329,23 @@ pub(crate) fn normalize_index_part(part: &IndexPart, columns: &[Column]) -> Inde
         out.collation = part.collation.as_deref().map(str::to_ascii_lowercase);
     }
     out
+}
+
+/// Clear the collation of column parts that is their column's own (an index
+/// key takes its column's collation unless it names another).
+pub(crate) fn without_own_collations(parts: &mut [IndexPart], columns: &[Column]) {
+    for p in parts {
+        if let (IndexKey::Column(name), Some(co)) = (&p.key, &p.collation)
+            && columns.iter().any(|c| {
+                c.name.eq_ignore_ascii_case(name)
+                    && c.collation
+                        .as_ref()
+                        .is_some_and(|own| own.eq_ignore_ascii_case(co))
+            })
+        {
+            p.collation = None;
+        }
+    }
 }
 
 /// Classify the tokens of one index key part: a trailing `ASC`/`DESC` and

@@ -127,6 +127,10 @@ fn column_def(t: &Table, c: &Column, in_create: bool) -> String {
         s.push(' ');
         s.push_str(&ty);
     }
+    if let Some(co) = &c.collation {
+        s.push_str(" COLLATE ");
+        s.push_str(co);
+    }
     if single_pk && in_create {
         s.push_str(" PRIMARY KEY");
     }
@@ -257,6 +261,9 @@ fn alter_table(d: &TableDiff, out: &mut Vec<Statement>) {
                 }
                 if from.auto_increment != to.auto_increment {
                     what.push("auto increment");
+                }
+                if from.collation != to.collation {
+                    what.push("collation");
                 }
                 if !what.is_empty() {
                     reasons.push(format!(

@@ -346,3 +346,67 @@ async fn a_database_made_by_another_tool_checks_clean() {
     let plan = diff(&live, &norm(vec![users(), p]), &DiffOptions::default());
     assert_eq!(plan.changes.len(), 1, "{:#?}", plan.changes);
 }
+
+#[tokio::test]
+async fn column_collations_change_by_rebuild_and_are_kept_by_rebuilds() {
+    let with = |name: &str, co: Option<&str>| {
+        let mut u = users();
+        for c in &mut u.columns {
+            if c.name == name {
+                c.collation = co.map(str::to_string);
+            }
+        }
+        u
+    };
+    // A: username NOCASE. B: username BINARY (none), email RTRIM, a new NOCASE
+    // column added in place, and a NOT NULL change that rebuilds the table,
+    // which must keep every collation.
+    let a = with("username", Some("nocase"));
+    let mut b = with("email", Some("\"RTRIM\""));
+    b.columns.push(Column {
+        collation: Some("NOCASE".into()),
+        ..col("nick", T::Text)
+    });
+    let up = up_and_down(
+        vec![a.clone(), posts()],
+        vec![b, posts()],
+        DiffOptions::default(),
+        SEED,
+    )
+    .await;
+    assert!(up.contains("\"nick\" TEXT COLLATE NOCASE"), "{up}");
+    assert!(
+        up.contains("\"email\" VARCHAR(100) COLLATE RTRIM NOT NULL"),
+        "{up}"
+    );
+    // a rebuild for another reason keeps the collation
+    let mut c = a.clone();
+    c.columns[3].nullable = false;
+    c.columns[3].backfill = Some("CURRENT_TIMESTAMP".into());
+    let up = up_and_down(
+        vec![a, posts()],
+        vec![c, posts()],
+        DiffOptions::default(),
+        SEED,
+    )
+    .await;
+    assert!(
+        up.contains("\"username\" VARCHAR(50) COLLATE NOCASE NOT NULL"),
+        "{up}"
+    );
+}
+
+#[tokio::test]
+async fn unknown_collations_are_refused() {
+    let mut u = users();
+    u.columns[1].collation = Some("utf8mb4_bin".into());
+    let errs = SqliteDialect
+        .normalize(&Schema {
+            tables: vec![u],
+            enums: vec![],
+            sequences: Vec::new(),
+        })
+        .expect_err("refused");
+    assert!(errs[0].message.contains("NOCASE"), "{errs:?}");
+    assert_eq!(errs[0].object, "table \"users\", column \"username\"");
+}

@@ -387,12 +387,11 @@ async fn database_made_by_others_reads_sensibly() {
     );
     assert_eq!(books.foreign_keys[0].on_delete, FkAction::Cascade);
     assert_eq!(books.checks[0].name, "pos");
+    assert_eq!(books.columns[3].collation.as_deref(), Some("NOCASE"));
     assert_eq!(
         books.indexes[0].parts,
-        vec![IndexPart {
-            collation: Some("nocase".into()),
-            ..IndexPart::column("title")
-        }]
+        vec![IndexPart::column("title")],
+        "the index key's collation is its column's own"
     );
     assert_eq!(books.indexes[1].parts, vec![IndexPart::column("author")]);
     assert!(
@@ -418,4 +417,41 @@ async fn database_made_by_others_reads_sensibly() {
     sc.exclude_tables = vec!["auth*".into()];
     let live = driver.introspect(&sc).await.expect("introspect");
     assert_eq!(live.tables.len(), 1);
+}
+
+#[tokio::test]
+async fn column_collations_round_trip() {
+    let mut t = table(
+        "people",
+        vec![
+            id("id", T::Integer),
+            retort_schema::Column {
+                collation: Some("nocase".into()),
+                ..col("name", T::Text)
+            },
+            retort_schema::Column {
+                collation: Some("RTRIM".into()),
+                ..req("code", T::Varchar { length: 10 })
+            },
+            retort_schema::Column {
+                collation: Some("binary".into()),
+                ..col("raw", T::Text)
+            },
+        ],
+        &["id"],
+    );
+    t.indexes = vec![Index {
+        parts: vec![IndexPart {
+            collation: Some("NOCASE".into()),
+            ..IndexPart::column("name")
+        }],
+        ..index(&[])
+    }];
+    let n = round_trip(vec![t]).await;
+    let t = &n.tables[0];
+    let co = |c: &str| t.column(c).and_then(|c| c.collation.as_deref());
+    assert_eq!(co("name"), Some("NOCASE"));
+    assert_eq!(co("code"), Some("RTRIM"));
+    assert_eq!(co("raw"), None, "BINARY is the default");
+    assert_eq!(t.indexes[0].parts, vec![IndexPart::column("name")]);
 }

@@ -172,6 +172,16 @@ fn version(
                         .to_string(),
                 );
             }
+            // Collations (PostgreSQL, SQLite): set, changed and removed between A and B.
+            if kind != DialectKind::Mysql
+                && matches!(ty, ColumnType::Text | ColumnType::Varchar { .. })
+                && rng.chance(30)
+            {
+                c.collation = Some(match kind {
+                    DialectKind::Postgres => rng.pick(&["C", "POSIX"]).to_string(),
+                    _ => rng.pick(&["NOCASE", "RTRIM"]).to_string(),
+                });
+            }
             // Columns that are NOT NULL without a default can only be added to
             // an existing table with a backfill; the downgrade re-adds dropped
             // ones, so such columns exist only where the other version has them too.
