@@ -144,6 +144,16 @@ impl ServerDefaults {
                     .insert(cs.to_ascii_lowercase(), normalize_collation(co));
             }
         }
+        // MariaDB 11.2+ may map a character set to another default collation
+        // (`utf8mb4=utf8mb4_uca1400_ai_ci`); older servers lack the variable.
+        if let Ok(rows) = text_rows(conn, "SELECT CAST(@@character_set_collations AS CHAR)").await
+            && let Some(Some(map)) = rows.first().map(|r| r[0].clone())
+        {
+            for (cs, co) in map.split(',').filter_map(|p| p.split_once('=')) {
+                d.charset_collations
+                    .insert(normalize_charset(cs), normalize_collation(co));
+            }
+        }
         let sql = format!(
             "SELECT {}, {} FROM information_schema.SCHEMATA",
             c("SCHEMA_NAME"),
