@@ -95,7 +95,7 @@ fn entry(meta: ParseNestedMeta) -> syn::Result<Entry> {
     let span = meta.path.span();
     let value = if meta.input.peek(Token![=]) {
         meta.input.parse::<Token![=]>()?;
-        Value::Expr(Box::new(meta.input.parse()?))
+        Value::Expr(Box::new(value_expr(meta.input)?))
     } else if meta.input.peek(syn::token::Paren) {
         let mut inner = Vec::new();
         meta.parse_nested_meta(|m| {
@@ -107,6 +107,26 @@ fn entry(meta: ParseNestedMeta) -> syn::Result<Entry> {
         Value::Flag
     };
     Ok(Entry { key, span, value })
+}
+
+/// The expression after `key =`. A lone literal (`"..."`, `12`, `true`), by far
+/// the most common value, is read without the full expression parser: the same
+/// `Expr::Lit` it would produce, for less work.
+fn value_expr(input: syn::parse::ParseStream) -> syn::Result<Expr> {
+    use syn::parse::discouraged::Speculative as _;
+    if input.peek(Lit) {
+        let fork = input.fork();
+        if let Ok(lit) = fork.parse::<Lit>()
+            && (fork.is_empty() || fork.peek(Token![,]))
+        {
+            input.advance_to(&fork);
+            return Ok(Expr::Lit(ExprLit {
+                attrs: Vec::new(),
+                lit,
+            }));
+        }
+    }
+    input.parse()
 }
 
 /// Tracks which keys a context has seen, to reject repeats.

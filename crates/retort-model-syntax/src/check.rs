@@ -11,7 +11,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 
-use retort_schema::{ColumnType, EnumType, QualifiedName, Schema, Table};
+use retort_schema::{ColumnType, EnumType, QualifiedName, Schema, Table, TableIndex};
 
 /// What kind of mistake a [`Problem`] is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -140,8 +140,9 @@ pub fn validate(schema: &Schema) -> Vec<Problem> {
             }
         }
     }
+    let index = TableIndex::new(schema);
     for (ti, table) in schema.tables.iter().enumerate() {
-        check_foreign_keys(schema, ti, table, &mut problems);
+        check_foreign_keys(schema, &index, ti, table, &mut problems);
     }
     problems.sort_by_key(|p| (p.table, p.column));
     problems
@@ -205,7 +206,13 @@ fn check_columns(ti: usize, table: &Table, problems: &mut Vec<Problem>) {
     }
 }
 
-fn check_foreign_keys(schema: &Schema, ti: usize, table: &Table, problems: &mut Vec<Problem>) {
+fn check_foreign_keys(
+    schema: &Schema,
+    index: &TableIndex<'_>,
+    ti: usize,
+    table: &Table,
+    problems: &mut Vec<Problem>,
+) {
     for fk in &table.foreign_keys {
         let column = fk
             .columns
@@ -226,7 +233,7 @@ fn check_foreign_keys(schema: &Schema, ti: usize, table: &Table, problems: &mut 
                 help: None,
             });
         }
-        let Some(target) = schema.table(&fk.ref_table) else {
+        let Some(target) = index.get(&fk.ref_table) else {
             problems.push(Problem {
                 table: ti,
                 column,

@@ -112,7 +112,7 @@ impl ModelDef {
     }
 }
 
-fn unmappable(field: &str, ty: &str, span: Span, maybe_enum: bool) -> ModelError {
+pub(crate) fn unmappable(field: &str, ty: &str, span: Span, maybe_enum: bool) -> ModelError {
     let mut help = "give the column type with `#[model(sql_type = \"...\")]`, or mark the field `#[model(skip)]` if it is not a column".to_string();
     if maybe_enum {
         help.push_str(&format!(

@@ -16,13 +16,15 @@
 //! them), renames, in-place changes, then drops (referencing tables first), and
 //! enum types are dropped last. Inside a table, drops come before adds.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
 use crate::change::{Change, TableChange, TableDiff};
 use crate::model::{
     Column, EnumType, ForeignKey, Index, IndexKey, PrimaryKey, QualifiedName, Schema, Table,
+    TableIndex,
 };
 
 /// Hints the diff cannot infer from the two schemas alone.
@@ -153,37 +155,44 @@ pub fn diff(from: &Schema, to: &Schema, opts: &DiffOptions) -> Plan {
     }
 
     // Tables.
+    let from_index = TableIndex::new(from);
+    let to_index = TableIndex::new(to);
     let mut creates = Vec::new();
     let mut rename_changes = Vec::new();
     let mut alters = Vec::new();
-    let mut matched_from: BTreeSet<QualifiedName> = BTreeSet::new();
+    let mut matched_from: HashSet<(Option<&str>, &str)> = HashSet::new();
     for t in &to.tables {
         let name = t.qualified_name();
         let source = renames_source(&renames, &name).filter(|src| {
-            from.table(src).is_some() && from.table(&name).is_none() && to.table(src).is_none()
+            from_index.get(src).is_some()
+                && from_index.get(&name).is_none()
+                && to_index.get(src).is_none()
         });
         let (old, renamed) = match source {
-            Some(src) => (from.table(src), true),
-            None => (from.table(&name), false),
+            Some(src) => (from_index.get(src), true),
+            None => (from_index.get(&name), false),
         };
         match old {
             None => creates.push(t.clone()),
             Some(old) => {
-                matched_from.insert(old.qualified_name());
-                let mut old_t = old.clone();
-                if renamed {
+                matched_from.insert((old.schema.as_deref(), old.name.as_str()));
+                let old_t = if renamed {
                     rename_changes.push(Change::RenameTable {
                         from: old.qualified_name(),
                         to: name.clone(),
                     });
+                    let mut old_t = old.clone();
                     old_t.schema = t.schema.clone();
                     old_t.name = t.name.clone();
-                }
+                    Cow::Owned(old_t)
+                } else {
+                    Cow::Borrowed(old)
+                };
                 let (changes, notes) = diff_table(&old_t, t, &renames, opts);
                 plan.notes.extend(notes);
                 if !changes.is_empty() {
                     alters.push(Change::AlterTable(TableDiff {
-                        from: old_t,
+                        from: old_t.into_owned(),
                         to: t.clone(),
                         changes,
                     }));
@@ -194,7 +203,7 @@ pub fn diff(from: &Schema, to: &Schema, opts: &DiffOptions) -> Plan {
     let drops: Vec<Table> = from
         .tables
         .iter()
-        .filter(|t| !matched_from.contains(&t.qualified_name()))
+        .filter(|t| !matched_from.contains(&(t.schema.as_deref(), t.name.as_str())))
         .cloned()
         .collect();
 
@@ -235,6 +244,7 @@ fn table_renames(
     opts: &DiffOptions,
 ) -> BTreeMap<QualifiedName, QualifiedName> {
     let mut out = BTreeMap::new();
+    let (from_index, to_index) = (TableIndex::new(from), TableIndex::new(to));
     for (old, new) in &opts.table_renames {
         out.insert(old.clone(), new.clone());
     }
@@ -244,7 +254,7 @@ fn table_renames(
                 schema: t.schema.clone(),
                 name: old.clone(),
             };
-            if from.table(&old).is_some() && to.table(&old).is_none() {
+            if from_index.get(&old).is_some() && to_index.get(&old).is_none() {
                 out.entry(old).or_insert_with(|| t.qualified_name());
             }
         }
@@ -362,43 +372,19 @@ fn diff_table(
             col_renames.push((old.clone(), c.name.clone()));
         }
     }
-    let rename_col = |name: &str| -> String {
-        col_renames
-            .iter()
-            .find(|(o, _)| o == name)
-            .map(|(_, n)| n.clone())
-            .unwrap_or_else(|| name.to_string())
-    };
-    let rename_table = |q: &QualifiedName| -> QualifiedName {
-        table_renames.get(q).cloned().unwrap_or_else(|| q.clone())
-    };
 
-    // The old table as it reads after the renames, for comparing.
-    let mut old = from.clone();
-    for c in &mut old.columns {
-        c.name = rename_col(&c.name);
-    }
-    let map_cols = |cols: &[String]| cols.iter().map(|c| rename_col(c)).collect::<Vec<_>>();
-    if let Some(pk) = &mut old.primary_key {
-        pk.columns = map_cols(&pk.columns);
-    }
-    for u in &mut old.uniques {
-        u.columns = map_cols(&u.columns);
-    }
-    for ix in &mut old.indexes {
-        for p in &mut ix.parts {
-            if let IndexKey::Column(c) = &mut p.key {
-                *c = rename_col(c);
-            }
-        }
-    }
-    for fk in &mut old.foreign_keys {
-        fk.columns = map_cols(&fk.columns);
-        fk.ref_table = rename_table(&fk.ref_table);
-        if fk.ref_table == tname {
-            fk.ref_columns = map_cols(&fk.ref_columns);
-        }
-    }
+    // The old table as it reads after the renames, for comparing (a copy only
+    // when a rename touches it).
+    let touched = !col_renames.is_empty()
+        || from
+            .foreign_keys
+            .iter()
+            .any(|fk| table_renames.contains_key(&fk.ref_table));
+    let old: Cow<'_, Table> = if touched {
+        Cow::Owned(renamed_view(from, &tname, &col_renames, table_renames))
+    } else {
+        Cow::Borrowed(from)
+    };
 
     let backfill_for = |col: &Column| -> Option<String> {
         opts.backfills
@@ -593,6 +579,53 @@ fn diff_table(
         out.extend(group);
     }
     (out, notes)
+}
+
+/// `from` as it reads after the column renames of this table and the table
+/// renames its foreign keys point at.
+fn renamed_view(
+    from: &Table,
+    tname: &QualifiedName,
+    col_renames: &[(String, String)],
+    table_renames: &BTreeMap<QualifiedName, QualifiedName>,
+) -> Table {
+    let rename_col = |name: &str| -> String {
+        col_renames
+            .iter()
+            .find(|(o, _)| o == name)
+            .map(|(_, n)| n.clone())
+            .unwrap_or_else(|| name.to_string())
+    };
+    let rename_table = |q: &QualifiedName| -> QualifiedName {
+        table_renames.get(q).cloned().unwrap_or_else(|| q.clone())
+    };
+    let mut old = from.clone();
+    for c in &mut old.columns {
+        c.name = rename_col(&c.name);
+    }
+    let map_cols = |cols: &[String]| cols.iter().map(|c| rename_col(c)).collect::<Vec<_>>();
+    if let Some(pk) = &mut old.primary_key {
+        pk.columns = map_cols(&pk.columns);
+    }
+    for u in &mut old.uniques {
+        u.columns = map_cols(&u.columns);
+    }
+    for ix in &mut old.indexes {
+        for p in &mut ix.parts {
+            if let IndexKey::Column(c) = &mut p.key {
+                *c = rename_col(c);
+            }
+        }
+    }
+    for fk in &mut old.foreign_keys {
+        fk.columns = map_cols(&fk.columns);
+        fk.ref_table = rename_table(&fk.ref_table);
+        if &fk.ref_table == tname {
+            fk.ref_columns = map_cols(&fk.ref_columns);
+        }
+    }
+
+    old
 }
 
 /// `a` is the live key, `b` the desired one. A desired key with no name matches

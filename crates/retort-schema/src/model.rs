@@ -26,8 +26,10 @@ pub struct Schema {
 
 impl Schema {
     /// The table with this schema-qualified name, if any.
+    ///
+    /// A linear search; for many lookups build a [`TableIndex`] once.
     pub fn table(&self, name: &QualifiedName) -> Option<&Table> {
-        self.tables.iter().find(|t| &t.qualified_name() == name)
+        self.tables.iter().find(|t| t.is_named(name))
     }
 
     /// The sequence with this schema-qualified name, if any.
@@ -37,7 +39,37 @@ impl Schema {
 
     /// The enum type with this schema-qualified name, if any.
     pub fn enum_type(&self, name: &QualifiedName) -> Option<&EnumType> {
-        self.enums.iter().find(|e| &e.qualified_name() == name)
+        self.enums
+            .iter()
+            .find(|e| e.name == name.name && e.schema == name.schema)
+    }
+}
+
+/// The tables of a [`Schema`] by schema-qualified name, for many lookups
+/// ([`Schema::table`] searches the list each time). Where two tables share a
+/// name, the first one counts, as for [`Schema::table`].
+#[derive(Debug, Clone, Default)]
+pub struct TableIndex<'a> {
+    by_name: std::collections::HashMap<(Option<&'a str>, &'a str), &'a Table>,
+}
+
+impl<'a> TableIndex<'a> {
+    /// Index the tables of `schema`.
+    pub fn new(schema: &'a Schema) -> Self {
+        let mut by_name = std::collections::HashMap::with_capacity(schema.tables.len());
+        for t in &schema.tables {
+            by_name
+                .entry((t.schema.as_deref(), t.name.as_str()))
+                .or_insert(t);
+        }
+        Self { by_name }
+    }
+
+    /// The table with this schema-qualified name, if any.
+    pub fn get(&self, name: &QualifiedName) -> Option<&'a Table> {
+        self.by_name
+            .get(&(name.schema.as_deref(), name.name.as_str()))
+            .copied()
     }
 }
 
@@ -118,6 +150,11 @@ impl Table {
             schema: self.schema.clone(),
             name: self.name.clone(),
         }
+    }
+
+    /// True when the table has this schema-qualified name.
+    pub fn is_named(&self, name: &QualifiedName) -> bool {
+        self.name == name.name && self.schema == name.schema
     }
 
     /// The column with this name, if any.
