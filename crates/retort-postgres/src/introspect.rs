@@ -20,7 +20,7 @@
 //! exclusion constraints, `MATCH FULL`, `NOT VALID`; these compare equal to their
 //! plain forms.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use retort_dialect::{DbError, Scope};
 use retort_schema::{
@@ -47,9 +47,16 @@ ORDER BY n.nspname, c.relname";
 
 /// Columns: type, nullability, default, identity, owned sequence (serial), comment, enum
 /// values, and the collation (schema, name) where it is not the type's default.
+///
+/// Cheap at thousands of tables: a default is deparsed without its table
+/// (`pg_get_expr(adbin, 0)`: a default cannot name a column, and deparsing with
+/// the table opens and locks each one); only a generated column's expression,
+/// which names columns, is deparsed with its table. No `ORDER BY`: sorting the
+/// wide rows spills to disk, so the rows are put in table and column order here.
 pub const Q_COLUMNS: &str = "\
 SELECT a.attrelid::int8, a.attname::text, format_type(a.atttypid, a.atttypmod), a.attnotnull,
-       pg_get_expr(d.adbin, d.adrelid), a.attidentity::text, ds.description,
+       pg_get_expr(d.adbin, CASE WHEN a.attgenerated = '' THEN 0 ELSE d.adrelid END),
+       a.attidentity::text, ds.description,
        t.typtype::text, tn.nspname::text, t.typname::text,
        CASE WHEN t.typtype = 'e' THEN ARRAY(SELECT e.enumlabel::text FROM pg_catalog.pg_enum e
                                             WHERE e.enumtypid = t.oid ORDER BY e.enumsortorder)
@@ -60,7 +67,7 @@ SELECT a.attrelid::int8, a.attname::text, format_type(a.atttypid, a.atttypmod), 
                          WHERE dep.refclassid = 'pg_catalog.pg_class'::regclass AND dep.refobjid = a.attrelid
                            AND dep.refobjsubid = a.attnum AND dep.classid = 'pg_catalog.pg_class'::regclass
                            AND dep.deptype = 'a') END,
-       a.attgenerated::text, cn.nspname::text, col.collname::text
+       a.attgenerated::text, cn.nspname::text, col.collname::text, a.attnum
 FROM pg_catalog.pg_attribute a
 JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -72,17 +79,19 @@ LEFT JOIN pg_catalog.pg_description ds
 LEFT JOIN pg_catalog.pg_collation col ON col.oid = a.attcollation AND a.attcollation <> t.typcollation
 LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid = col.collnamespace
 WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND n.nspname = ANY($1)
-  AND a.attnum > 0 AND NOT a.attisdropped
-ORDER BY a.attrelid, a.attnum";
+  AND a.attnum > 0 AND NOT a.attisdropped";
 
-/// Primary keys, unique, foreign key and check constraints.
+/// Primary keys, unique, foreign key and check constraints. Key columns come as
+/// attribute numbers, named here from the columns query's rows (a subquery per
+/// constraint costs more than the rest of the query); only a foreign key into a
+/// schema out of scope gets its referenced columns' names from the server.
 pub const Q_CONSTRAINTS: &str = "\
-SELECT co.conrelid::int8, co.conname::text, co.contype::text,
-       ARRAY(SELECT a.attname::text FROM unnest(co.conkey) WITH ORDINALITY AS k(num, ord)
-             JOIN pg_catalog.pg_attribute a ON a.attrelid = co.conrelid AND a.attnum = k.num ORDER BY k.ord),
-       fn.nspname::text, fc.relname::text,
-       ARRAY(SELECT a.attname::text FROM unnest(co.confkey) WITH ORDINALITY AS k(num, ord)
-             JOIN pg_catalog.pg_attribute a ON a.attrelid = co.confrelid AND a.attnum = k.num ORDER BY k.ord),
+SELECT co.conrelid::int8, co.conname::text, co.contype::text, co.conkey,
+       fn.nspname::text, fc.relname::text, co.confrelid::int8, co.confkey,
+       CASE WHEN co.contype = 'f' AND NOT fn.nspname = ANY($1) THEN
+         ARRAY(SELECT a.attname::text FROM unnest(co.confkey) WITH ORDINALITY AS k(num, ord)
+               JOIN pg_catalog.pg_attribute a ON a.attrelid = co.confrelid AND a.attnum = k.num ORDER BY k.ord)
+       END,
        co.confdeltype::text, co.confupdtype::text, co.condeferrable AND co.condeferred,
        CASE WHEN co.contype = 'c' THEN pg_get_constraintdef(co.oid, true) END
 FROM pg_catalog.pg_constraint co
@@ -165,8 +174,46 @@ fn catalog_error(what: &str, sql: &str, e: sqlx::Error) -> DbError {
     )
 }
 
+/// The session's `jit` setting (`NULL` where the server has none).
+const Q_JIT: &str = "SELECT current_setting('jit', true)";
+/// Set `jit` for the session (`set_config(.., false)`), returning the new value.
+const Q_SET_JIT: &str = "SELECT set_config('jit', $1, false)";
+
 /// Read every table, column, constraint, index and enum type in scope.
+///
+/// With JIT compilation off for the time of the catalog queries: at thousands of
+/// tables their estimated cost passes `jit_above_cost`, and compiling them takes
+/// longer than running them. The session's setting is put back afterwards.
 pub async fn introspect(conn: &mut PgConnection, scope: &Scope) -> Result<Schema, DbError> {
+    let jit: Option<String> = sqlx::query_scalar(Q_JIT)
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(|e| catalog_error("the jit setting", Q_JIT, e))?;
+    let jit = jit.filter(|v| v != "off");
+    if jit.is_some() {
+        set_jit(conn, "off").await?;
+    }
+    let result = read(conn, scope).await;
+    if let Some(v) = jit {
+        // Best effort after a failed read: the transaction may be aborted.
+        let restored = set_jit(conn, &v).await;
+        if result.is_ok() {
+            restored?;
+        }
+    }
+    result
+}
+
+async fn set_jit(conn: &mut PgConnection, value: &str) -> Result<(), DbError> {
+    sqlx::query_scalar::<_, Option<String>>(Q_SET_JIT)
+        .bind(value)
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(|e| catalog_error("the jit setting", Q_SET_JIT, e))?;
+    Ok(())
+}
+
+async fn read(conn: &mut PgConnection, scope: &Scope) -> Result<Schema, DbError> {
     let default_schema: Option<String> = sqlx::query_scalar(Q_DEFAULT_SCHEMA)
         .fetch_one(&mut *conn)
         .await
@@ -211,11 +258,21 @@ pub async fn introspect(conn: &mut PgConnection, scope: &Scope) -> Result<Schema
         enums.insert(e.qualified_name(), e);
     }
 
+    let mut rows = Vec::new();
     for r in fetch(conn, Q_COLUMNS, &schemas, "columns").await? {
-        let Some(table) = tables.get_mut(&get::<i64>(&r, 0, Q_COLUMNS)?) else {
+        let relid: i64 = get(&r, 0, Q_COLUMNS)?;
+        let attnum: i16 = get(&r, 15, Q_COLUMNS)?;
+        rows.push((relid, attnum, r));
+    }
+    rows.sort_unstable_by_key(|(relid, attnum, _)| (*relid, *attnum));
+    // (table oid, attribute number) → column name, for the constraints' keys
+    let mut attnames: HashMap<(i64, i16), String> = HashMap::with_capacity(rows.len());
+    for (relid, attnum, r) in rows {
+        let name: String = get(&r, 1, Q_COLUMNS)?;
+        attnames.insert((relid, attnum), name.clone());
+        let Some(table) = tables.get_mut(&relid) else {
             continue;
         };
-        let name: String = get(&r, 1, Q_COLUMNS)?;
         let format: String = get(&r, 2, Q_COLUMNS)?;
         let not_null: bool = get(&r, 3, Q_COLUMNS)?;
         let default: Option<String> = get(&r, 4, Q_COLUMNS)?;
@@ -290,21 +347,35 @@ pub async fn introspect(conn: &mut PgConnection, scope: &Scope) -> Result<Schema
         });
     }
 
+    let names_of = |relid: i64, nums: Option<Vec<i16>>| -> Result<Vec<String>, DbError> {
+        nums.unwrap_or_default()
+            .into_iter()
+            .map(|n| {
+                attnames.get(&(relid, n)).cloned().ok_or_else(|| {
+                    DbError::query(
+                        format!("a constraint names attribute {n} of table {relid}, which the columns query did not return"),
+                        Q_CONSTRAINTS,
+                    )
+                })
+            })
+            .collect()
+    };
     for r in fetch(conn, Q_CONSTRAINTS, &schemas, "constraints").await? {
-        let Some(table) = tables.get_mut(&get::<i64>(&r, 0, Q_CONSTRAINTS)?) else {
+        let relid: i64 = get(&r, 0, Q_CONSTRAINTS)?;
+        let Some(table) = tables.get_mut(&relid) else {
             continue;
         };
         let name: String = get(&r, 1, Q_CONSTRAINTS)?;
         let kind: String = get(&r, 2, Q_CONSTRAINTS)?;
-        let columns: Vec<String> = get(&r, 3, Q_CONSTRAINTS)?;
+        let columns = || names_of(relid, get(&r, 3, Q_CONSTRAINTS)?);
         match kind.as_str() {
             "p" => {
                 table.primary_key = Some(PrimaryKey {
+                    columns: columns()?,
                     name: Some(name),
-                    columns,
                 })
             }
-            "u" => table.uniques.push(norm::unique(name, columns)),
+            "u" => table.uniques.push(norm::unique(name, columns()?)),
             "f" => {
                 let ref_schema: Option<String> = get(&r, 4, Q_CONSTRAINTS)?;
                 let ref_name: Option<String> = get(&r, 5, Q_CONSTRAINTS)?;
@@ -312,20 +383,24 @@ pub async fn introspect(conn: &mut PgConnection, scope: &Scope) -> Result<Schema
                     schema: ref_schema.and_then(schema_of),
                     name: ref_name.unwrap_or_default(),
                 };
-                let on_delete: String = get(&r, 7, Q_CONSTRAINTS)?;
-                let on_update: String = get(&r, 8, Q_CONSTRAINTS)?;
+                let ref_columns = match get::<Option<Vec<String>>>(&r, 8, Q_CONSTRAINTS)? {
+                    Some(named) => named,
+                    None => names_of(get(&r, 6, Q_CONSTRAINTS)?, get(&r, 7, Q_CONSTRAINTS)?)?,
+                };
+                let on_delete: String = get(&r, 9, Q_CONSTRAINTS)?;
+                let on_update: String = get(&r, 10, Q_CONSTRAINTS)?;
                 table.foreign_keys.push(norm::foreign_key(
                     name,
-                    columns,
+                    columns()?,
                     ref_table,
-                    get(&r, 6, Q_CONSTRAINTS)?,
+                    ref_columns,
                     &on_delete,
                     &on_update,
-                    get(&r, 9, Q_CONSTRAINTS)?,
+                    get(&r, 11, Q_CONSTRAINTS)?,
                 ));
             }
             _ => {
-                let def: Option<String> = get(&r, 10, Q_CONSTRAINTS)?;
+                let def: Option<String> = get(&r, 12, Q_CONSTRAINTS)?;
                 table.checks.push(norm::check_from_def(
                     name,
                     def.as_deref().unwrap_or_default(),
