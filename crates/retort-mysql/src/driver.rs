@@ -140,10 +140,16 @@ impl Driver for MysqlDriver {
         key: &'a str,
         timeout: Duration,
     ) -> BoxFuture<'a, Result<(), DbError>> {
-        Box::pin(async move { lock::acquire(self.connection(), key, timeout).await })
+        Box::pin(async move {
+            let db = self.database.clone();
+            lock::acquire(self.connection(), &db, key, timeout).await
+        })
     }
 
     fn unlock<'a>(&'a mut self, key: &'a str) -> BoxFuture<'a, Result<(), DbError>> {
-        Box::pin(async move { lock::release(self.connection(), key).await })
+        Box::pin(async move {
+            let db = self.database.clone();
+            lock::release(self.connection(), &db, key).await
+        })
     }
 }

@@ -2,8 +2,11 @@
 //!
 //! `GET_LOCK` waits up to a whole number of seconds; on timeout the error names
 //! the connection that holds the lock (`IS_USED_LOCK`) and its user and host
-//! from the process list. Lock names are limited to 64 characters: longer keys
-//! are cut and end in a hash, so the same key always names the same lock.
+//! from the process list. The lock is the server's, not the database's, so its
+//! name carries the database too (`retort:<database>.<key>`): runs against two
+//! databases of one server do not wait for each other. Lock names are limited to
+//! 64 characters: longer names are cut and end in a hash, so the same database and
+//! key always name the same lock.
 
 use std::time::Duration;
 
@@ -13,9 +16,9 @@ use sqlx::mysql::MySqlConnection;
 use crate::introspect::text_rows;
 use crate::types::quote_string;
 
-/// The server-side lock name for a key.
-pub fn lock_name(key: &str) -> String {
-    let name = format!("retort:{key}");
+/// The server-side lock name for a key in a database.
+pub fn lock_name(database: &str, key: &str) -> String {
+    let name = format!("retort:{database}.{key}");
     if name.chars().count() <= 64 {
         return name;
     }
@@ -27,10 +30,11 @@ pub fn lock_name(key: &str) -> String {
 /// Take the lock, waiting at most `timeout` (rounded up to whole seconds).
 pub async fn acquire(
     conn: &mut MySqlConnection,
+    database: &str,
     key: &str,
     timeout: Duration,
 ) -> Result<(), DbError> {
-    let name = quote_string(&lock_name(key));
+    let name = quote_string(&lock_name(database, key));
     let secs = timeout.as_secs() + u64::from(timeout.subsec_nanos() > 0);
     let sql = format!("SELECT GET_LOCK({name}, {secs})");
     let rows = text_rows(conn, &sql).await?;
@@ -50,7 +54,7 @@ pub async fn acquire(
                 kind: DbErrorKind::LockTimeout,
                 message: format!(
                     "the migration lock `{}` is held by {holder}; gave up after {secs}s (another upgrade may be running)",
-                    lock_name(key)
+                    lock_name(database, key)
                 ),
                 sql: Some(sql),
             })
@@ -78,8 +82,30 @@ async fn holder(conn: &mut MySqlConnection, quoted_name: &str) -> Result<String,
 }
 
 /// Release the lock.
-pub async fn release(conn: &mut MySqlConnection, key: &str) -> Result<(), DbError> {
-    let sql = format!("SELECT RELEASE_LOCK({})", quote_string(&lock_name(key)));
+pub async fn release(conn: &mut MySqlConnection, database: &str, key: &str) -> Result<(), DbError> {
+    let sql = format!(
+        "SELECT RELEASE_LOCK({})",
+        quote_string(&lock_name(database, key))
+    );
     text_rows(conn, &sql).await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::lock_name;
+
+    #[test]
+    fn names_carry_the_database_and_fit_the_limit() {
+        assert_eq!(
+            lock_name("app", "retort_version"),
+            "retort:app.retort_version"
+        );
+        assert_ne!(lock_name("app", "v"), lock_name("app_test", "v"));
+        let long = "d".repeat(70);
+        let (a, b) = (lock_name(&long, "v1"), lock_name(&long, "v2"));
+        assert_eq!(a.chars().count(), 64);
+        assert_ne!(a, b);
+        assert_eq!(a, lock_name(&long, "v1"));
+    }
 }
