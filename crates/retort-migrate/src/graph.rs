@@ -523,7 +523,8 @@ impl Graph {
     }
 
     /// The set of applied revisions after `stamp target`: a revision and all its
-    /// ancestors; `base` is empty; `+N`/`-N` move from `applied`.
+    /// ancestors; `base` is empty; `+N`/`-N` move from `applied`. Without any
+    /// revision, `head` and `heads` are `base`: there is nothing to stamp.
     pub fn stamp_set(
         &self,
         applied: &BTreeSet<String>,
@@ -532,6 +533,7 @@ impl Graph {
         let mut set: BTreeSet<String> = BTreeSet::new();
         match target {
             Target::Base => {}
+            Target::Head | Target::Heads if self.heads().is_empty() => {}
             Target::Relative(n) if *n > 0 => {
                 set = applied.clone();
                 set.extend(self.upgrade_plan(applied, target)?);
@@ -581,6 +583,16 @@ mod tests {
             ("f1", &["d1"]),
         ])
         .unwrap()
+    }
+
+    #[test]
+    fn stamp_head_without_revisions_is_base() {
+        let g = graph(&[]).unwrap();
+        for target in ["head", "heads", "base"] {
+            assert_eq!(g.stamp_set(&set(&[]), &t(target)).unwrap(), set(&[]));
+        }
+        // rows of revisions no file declares go, as with any stamp to head
+        assert_eq!(g.stamp_set(&set(&["gone"]), &t("head")).unwrap(), set(&[]));
     }
 
     #[test]

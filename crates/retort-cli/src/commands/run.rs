@@ -119,7 +119,12 @@ pub async fn stamp(ctx: &mut Ctx, target: &str) -> Result<(), CliError> {
             println!("Re-recorded the checksum of {id}");
         }
         if report.added.is_empty() && report.removed.is_empty() && report.updated.is_empty() {
-            println!("Nothing to do: the version table is already at {target}");
+            if migrations.graph.heads().is_empty() && matches!(target, Target::Head | Target::Heads)
+            {
+                println!("Nothing to stamp: there are no revisions yet (head is base)");
+            } else {
+                println!("Nothing to do: the version table is already at {target}");
+            }
         }
     }
     Ok(())

@@ -12,6 +12,24 @@ dialect_tests! {
     edited_applied_file_is_refused => edited_applied_file_is_refused;
     not_null_column_needs_a_backfill => not_null_column_needs_a_backfill;
     type_and_nullability_changes_keep_rows => type_and_nullability_changes_keep_rows;
+    stamp_head_without_revisions_does_nothing => stamp_head_without_revisions_does_nothing;
+}
+
+/// With no revision at all, head is base: `stamp head` succeeds and records
+/// nothing, and `check` then judges only the schema.
+fn stamp_head_without_revisions_does_nothing(kind: DialectKind) {
+    let p = Project::new(kind);
+    let run = p.retort(&["stamp", "head"]).expect_code(0);
+    assert!(
+        run.stdout
+            .contains("Nothing to stamp: there are no revisions yet"),
+        "{run:?}"
+    );
+    assert_eq!(count(&p, "SELECT COUNT(*) FROM retort_version"), 0);
+    p.retort(&["stamp", "head"]).expect_code(0);
+    p.retort(&["check"]).expect_code(0);
+    p.write("src/models/blog.rs", BLOG_V1);
+    p.retort(&["check"]).expect_code(1);
 }
 
 fn count(p: &Project, sql: &str) -> i64 {
