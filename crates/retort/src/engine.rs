@@ -83,10 +83,18 @@ pub fn desired_schema(
     models: &Schema,
     scope: &Scope,
 ) -> Result<Schema, CompareError> {
-    let mut models = models.clone();
-    models.tables.retain(|t| !scope.is_excluded(&t.name));
+    // A copy only when the scope leaves some table out.
+    let kept;
+    let models = if models.tables.iter().any(|t| scope.is_excluded(&t.name)) {
+        let mut m = models.clone();
+        m.tables.retain(|t| !scope.is_excluded(&t.name));
+        kept = m;
+        &kept
+    } else {
+        models
+    };
     dialect
-        .normalize(&models)
+        .normalize(models)
         .map_err(|errors| CompareError::Normalize {
             dialect: dialect.kind().name(),
             errors,
