@@ -126,14 +126,11 @@ fn run_pieces(jobs: &[(&Path, &str, &Piece)]) -> Vec<Option<Vec<Event>>> {
             })
             .collect();
         let mut out = Vec::with_capacity(jobs.len());
-        for handle in handles {
-            match handle {
-                Ok(h) => match h.join() {
-                    Ok(part) => out.extend(part),
-                    Err(panic) => std::panic::resume_unwind(panic),
-                },
-                // No thread to be had: parse that run here.
-                Err(_) => {}
+        // A run that found no thread is redone below.
+        for h in handles.into_iter().flatten() {
+            match h.join() {
+                Ok(part) => out.extend(part),
+                Err(panic) => std::panic::resume_unwind(panic),
             }
         }
         if out.len() < jobs.len() {
@@ -209,7 +206,7 @@ enum Event {
         at: (usize, usize),
     },
     /// A `#[derive(Model)]` struct.
-    Model(Found),
+    Model(Box<Found>),
     /// A mistake.
     Diag(Diagnostic),
 }
@@ -257,7 +254,7 @@ fn item_events(file: &Path, origin: Origin, items: &[Item]) -> Vec<Event> {
                 // DbEnums may be declared further on: their columns wait in
                 // `externals` until `finish`.
                 let (model, errors) = parse_model_lenient(s, None);
-                out.push(Event::Model(Found {
+                out.push(Event::Model(Box::new(Found {
                     errors: errors.iter().map(|e| origin.diagnostic(file, e)).collect(),
                     externals: model
                         .externals
@@ -278,7 +275,7 @@ fn item_events(file: &Path, origin: Origin, items: &[Item]) -> Vec<Event> {
                         .collect(),
                     at: origin.place(model.ident.span()),
                     table: model.table,
-                }));
+                })));
             }
             Item::Enum(e) if derives(&e.attrs, "Model") => out.push(diag(
                 e.ident.span(),
@@ -289,6 +286,9 @@ fn item_events(file: &Path, origin: Origin, items: &[Item]) -> Vec<Event> {
     }
     out
 }
+
+/// A model that parsed: its table, file, the place of each column and of its name.
+type Placed<'a> = (Table, &'a Path, Vec<(usize, usize)>, (usize, usize));
 
 #[derive(Default)]
 struct Scan<'a> {
@@ -316,7 +316,7 @@ impl<'a> Scan<'a> {
                     self.enums.insert(name, ty);
                 }
             },
-            Event::Model(found) => self.found.push((file, found)),
+            Event::Model(found) => self.found.push((file, *found)),
             Event::Diag(d) => self.diagnostics.push(d),
         }
     }
@@ -328,7 +328,7 @@ impl<'a> Scan<'a> {
             found,
         } = self;
         // (table, file, place of each column, place of the struct name)
-        let mut placed: Vec<(Table, &Path, Vec<(usize, usize)>, (usize, usize))> = Vec::new();
+        let mut placed: Vec<Placed<'_>> = Vec::new();
         let mut broken: HashSet<QualifiedName> = HashSet::new();
         for (file, mut f) in found {
             for (column, type_name, unresolved) in f.externals {
