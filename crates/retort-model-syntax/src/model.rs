@@ -239,6 +239,12 @@ struct ListAttr {
     columns: Vec<Spanned<String>>,
     unique: bool,
     expr: Option<Spanned<String>>,
+    /// `index(exprs = [..])`: expression key parts.
+    exprs: Vec<Spanned<String>>,
+    /// `index(where = "..")`: the partial index predicate.
+    predicate: Option<Spanned<String>>,
+    /// `index(method = "..")`: the access method.
+    method: Option<Spanned<String>>,
 }
 
 #[derive(Default)]
@@ -280,7 +286,13 @@ fn struct_attrs(item: &ItemStruct, errors: &mut Errors) -> StructAttrs {
             "engine" => out.engine = attr::name(&e, errors),
             "row_format" => out.row_format = attr::name(&e, errors),
             "index" => {
-                if let Some(l) = list_attr(&e, &["name", "columns", "unique"], errors) {
+                if let Some(l) = list_attr(
+                    &e,
+                    &[
+                        "name", "columns", "expr", "exprs", "unique", "where", "method",
+                    ],
+                    errors,
+                ) {
                     out.indexes.push(l);
                 }
             }
@@ -298,6 +310,41 @@ fn struct_attrs(item: &ItemStruct, errors: &mut Errors) -> StructAttrs {
         }
     }
     out
+}
+
+/// One entry of `index(exprs = [..])`: an SQL expression, optionally followed by
+/// `asc` or `desc` and `nulls first` or `nulls last` (case-insensitive).
+fn index_expression(spec: &str) -> IndexPart {
+    let mut rest = spec.trim();
+    let mut nulls = None;
+    let mut desc = false;
+    let ends_with = |s: &str, tail: &str| {
+        s.len() > tail.len()
+            && s[s.len() - tail.len()..].eq_ignore_ascii_case(tail)
+            && s[..s.len() - tail.len()].ends_with(char::is_whitespace)
+    };
+    for (tail, order) in [
+        ("nulls first", NullsOrder::First),
+        ("nulls last", NullsOrder::Last),
+    ] {
+        if ends_with(rest, tail) {
+            nulls = Some(order);
+            rest = rest[..rest.len() - tail.len()].trim_end();
+            break;
+        }
+    }
+    for tail in ["asc", "desc"] {
+        if ends_with(rest, tail) {
+            desc = tail == "desc";
+            rest = rest[..rest.len() - tail.len()].trim_end();
+            break;
+        }
+    }
+    IndexPart {
+        desc,
+        nulls,
+        ..IndexPart::expression(rest)
+    }
 }
 
 /// One entry of `index(columns = [..])`: a column name, optionally followed by
@@ -347,6 +394,9 @@ fn list_attr(e: &Entry, keys: &[&str], errors: &mut Errors) -> Option<ListAttr> 
         columns: Vec::new(),
         unique: false,
         expr: None,
+        exprs: Vec::new(),
+        predicate: None,
+        method: None,
     };
     let mut seen = Seen::default();
     let mut ok = true;
@@ -369,6 +419,15 @@ fn list_attr(e: &Entry, keys: &[&str], errors: &mut Errors) -> Option<ListAttr> 
                 .map(|c| out.columns = c)
                 .is_some(),
             "unique" => attr::flag(item, errors).map(|u| out.unique = u).is_some(),
+            "exprs" => attr::strings(item, errors).map(|c| out.exprs = c).is_some(),
+            "where" => {
+                out.predicate = attr::name(item, errors);
+                out.predicate.is_some()
+            }
+            "method" => {
+                out.method = attr::name(item, errors);
+                out.method.is_some()
+            }
             _ => {
                 out.expr = attr::name(item, errors);
                 out.expr.is_some()
@@ -378,6 +437,41 @@ fn list_attr(e: &Entry, keys: &[&str], errors: &mut Errors) -> Option<ListAttr> 
     }
     if !ok {
         return None;
+    }
+    if e.key == "index" {
+        // `expr = ".."` is a key of one expression, `exprs = [..]` of several
+        if let Some(x) = out.expr.take() {
+            if out.exprs.is_empty() {
+                out.exprs.push(x);
+            } else {
+                errors.help(
+                    x.span,
+                    "`index(...)` takes `expr` or `exprs`, not both",
+                    "list every expression in `exprs = [..]`",
+                );
+                return None;
+            }
+        }
+        match (out.columns.is_empty(), out.exprs.is_empty()) {
+            (true, true) => {
+                errors.help(
+                    e.span,
+                    "`index(...)` needs `columns`, `expr` or `exprs`",
+                    "write e.g. `index(columns = [\"a\", \"b\"])` or `index(expr = \"lower(email)\")`",
+                );
+                return None;
+            }
+            (false, false) => {
+                errors.help(
+                    out.exprs[0].span,
+                    "`index(...)` takes `columns` or expressions, not both",
+                    "list the columns among the expressions, in key order: `exprs = [\"lower(email)\", \"created_at\"]`",
+                );
+                return None;
+            }
+            _ => {}
+        }
+        return Some(out);
     }
     if e.key == "check" {
         if out.expr.is_none() {
@@ -890,6 +984,45 @@ pub fn parse_model_lenient(
         });
     }
     for list in &sattrs.indexes {
+        if !list.exprs.is_empty() {
+            let parts: Vec<IndexPart> = list
+                .exprs
+                .iter()
+                .map(|x| {
+                    let mut p = index_expression(&x.value);
+                    // a column named among the expressions is a column part
+                    if let Some(c) = p
+                        .expression_sql()
+                        .and_then(|e| columns.iter().find(|c| c.name == e))
+                    {
+                        p.key = IndexKey::Column(c.name.clone());
+                    }
+                    p
+                })
+                .collect();
+            for (x, p) in list.exprs.iter().zip(&parts) {
+                if p.expression_sql().is_some_and(str::is_empty) {
+                    errors.help(
+                        x.span,
+                        "an index expression is empty",
+                        "write e.g. `\"lower(email)\"`",
+                    );
+                }
+            }
+            indexes.push(Index {
+                name: list
+                    .name
+                    .as_ref()
+                    .map(|n| n.value.clone())
+                    .unwrap_or_else(|| naming::index(&table_name, &parts)),
+                named: list.name.is_some(),
+                parts,
+                unique: list.unique,
+                predicate: list.predicate.as_ref().map(|p| p.value.trim().to_string()),
+                method: list.method.as_ref().map(|m| m.value.trim().to_string()),
+            });
+            continue;
+        }
         // `"created_at desc"`: the column name, then its options
         let mut names = list.clone();
         let mut options = Vec::new();
@@ -927,8 +1060,8 @@ pub fn parse_model_lenient(
             named: list.name.is_some(),
             parts,
             unique: list.unique,
-            predicate: None,
-            method: None,
+            predicate: list.predicate.as_ref().map(|p| p.value.trim().to_string()),
+            method: list.method.as_ref().map(|m| m.value.trim().to_string()),
         });
     }
     let checks = sattrs

@@ -423,3 +423,70 @@ fn index_column_options_are_checked() {
     );
     assert!(e.contains("has no column `nope`"), "{e}");
 }
+
+#[test]
+fn expression_partial_and_method_indexes() {
+    let t = table(
+        r#"#[derive(Model)]
+        #[model(index(expr = "lower(email)", unique))]
+        #[model(index(columns = ["created_at"], where = "deleted_at IS NULL"))]
+        #[model(index(name = "ix_mixed", exprs = ["lower(email) desc", "created_at", "id + 1 DESC NULLS LAST"]))]
+        #[model(index(columns = ["tags"], method = "gin"))]
+        struct Account { id: i64, email: String, tags: String, created_at: i64, deleted_at: Option<i64> }"#,
+    );
+    let ix = &t.indexes;
+    assert_eq!(
+        ix[0].parts,
+        vec![retort_schema::IndexPart::expression("lower(email)")]
+    );
+    assert!(ix[0].unique);
+    assert_eq!(
+        ix[1].parts,
+        vec![retort_schema::IndexPart::column("created_at")]
+    );
+    assert_eq!(ix[1].predicate.as_deref(), Some("deleted_at IS NULL"));
+    assert_eq!(ix[2].name, "ix_mixed");
+    assert_eq!(
+        ix[2].parts,
+        vec![
+            retort_schema::IndexPart::expression("lower(email)").descending(),
+            retort_schema::IndexPart::column("created_at"),
+            retort_schema::IndexPart {
+                nulls: Some(retort_schema::NullsOrder::Last),
+                ..retort_schema::IndexPart::expression("id + 1").descending()
+            },
+        ]
+    );
+    assert_eq!(ix[3].method.as_deref(), Some("gin"));
+}
+
+#[test]
+fn index_keys_are_columns_or_expressions() {
+    let e = errors(
+        r#"#[derive(Model)]
+        #[model(index(columns = ["a"], expr = "lower(a)"))]
+        struct Pair { a: String }"#,
+    );
+    assert!(
+        e.contains("takes `columns` or expressions, not both"),
+        "{e}"
+    );
+    let e = errors(
+        r#"#[derive(Model)]
+        #[model(index(expr = "lower(a)", exprs = ["a"]))]
+        struct Pair { a: String }"#,
+    );
+    assert!(e.contains("`expr` or `exprs`, not both"), "{e}");
+    let e = errors(
+        r#"#[derive(Model)]
+        #[model(index(where = "a > 0"))]
+        struct Pair { a: i32 }"#,
+    );
+    assert!(e.contains("needs `columns`, `expr` or `exprs`"), "{e}");
+    let e = errors(
+        r#"#[derive(Model)]
+        #[model(index(expr = " "))]
+        struct Pair { a: i32 }"#,
+    );
+    assert!(e.contains("must not be empty"), "{e}");
+}

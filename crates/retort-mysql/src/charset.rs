@@ -44,6 +44,9 @@ pub struct ServerDefaults {
     /// 8.0+); older servers parse and ignore it, so it is not part of the normal
     /// form there.
     pub desc_indexes: bool,
+    /// Whether the server takes expression key parts (`((expr))`, MySQL 8.0.13+);
+    /// MariaDB has none.
+    pub functional_key_parts: bool,
 }
 
 impl Default for ServerDefaults {
@@ -122,6 +125,7 @@ impl ServerDefaults {
             charset_collations,
             engine: "innodb".into(),
             desc_indexes: true,
+            functional_key_parts: true,
         }
     }
 
@@ -172,6 +176,7 @@ impl ServerDefaults {
             }
             if let Some(v) = &r[1] {
                 d.desc_indexes = keeps_desc(v);
+                d.functional_key_parts = !v.to_ascii_lowercase().contains("mariadb");
             }
         }
         Ok(d)

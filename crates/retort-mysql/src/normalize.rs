@@ -280,6 +280,19 @@ pub fn normalize_table_with(
             );
         }
         let parts: Vec<IndexPart> = ix.parts.iter().map(normalize_part).collect();
+        if !defaults.functional_key_parts
+            && let Some(e) = parts
+                .iter()
+                .find_map(|p| p.expression_sql().filter(|e| as_prefix_part(e).is_none()))
+        {
+            err(
+                errors,
+                format!("table \"{tn}\", index \"{}\"", ix.name),
+                format!(
+                    "MariaDB has no expression key parts (`{e}`): index a generated column instead (MySQL 8.0.13+ takes them)"
+                ),
+            );
+        }
         let plain = parts
             .iter()
             .all(|p| p.column_name().is_some() && p.is_plain());
@@ -578,5 +591,43 @@ mod tests {
         })
         .unwrap_err();
         assert!(errs[0].message.contains("at most 64"), "{errs:?}");
+    }
+
+    #[test]
+    fn expression_key_parts_are_refused_on_mariadb_only() {
+        let mut t = Table {
+            name: "users".into(),
+            columns: vec![Column::new("email", ColumnType::Varchar { length: 100 })],
+            ..Default::default()
+        };
+        t.indexes.push(Index {
+            name: "ix_users_expr".into(),
+            named: false,
+            parts: vec![
+                IndexPart::expression("lower(email)"),
+                IndexPart::expression("email(10)"),
+            ],
+            unique: true,
+            predicate: None,
+            method: None,
+        });
+        let schema = Schema {
+            tables: vec![t],
+            ..Default::default()
+        };
+        assert!(normalize_schema_with(&schema, &ServerDefaults::offline()).is_ok());
+        let mariadb = ServerDefaults {
+            functional_key_parts: false,
+            ..ServerDefaults::offline()
+        };
+        let errs = normalize_schema_with(&schema, &mariadb).unwrap_err();
+        assert_eq!(errs.len(), 1, "a prefix part is no expression: {errs:?}");
+        assert_eq!(errs[0].object, "table \"users\", index \"ix_users_expr\"");
+        assert!(
+            errs[0]
+                .message
+                .contains("MariaDB has no expression key parts (`lower(email)`)"),
+            "{errs:?}"
+        );
     }
 }

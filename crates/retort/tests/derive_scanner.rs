@@ -23,11 +23,18 @@ enum Status {
     Done,
 }
 
-/// A model of this file: an enum column, a composite index, a check, MySQL
-/// table options and a column collation.
+/// A model of this file: an enum column, a composite index, expression and
+/// partial indexes, a check, MySQL table options and a column collation.
 #[derive(Model)]
 #[model(table = "tasks", index(columns = ["owner_id", "status"]), check(expr = "id > 0"))]
-#[model(charset = "utf8mb4", collation = "utf8mb4_unicode_ci", engine = "InnoDB", row_format = "dynamic")]
+#[model(
+    charset = "utf8mb4",
+    collation = "utf8mb4_unicode_ci",
+    engine = "InnoDB",
+    row_format = "dynamic"
+)]
+#[model(index(expr = "lower(lang)", unique), index(exprs = ["lower(lang) desc", "status"]))]
+#[model(index(columns = ["owner_id"], where = "owner_id IS NOT NULL", method = "hash"))]
 #[allow(dead_code)]
 struct Task {
     #[model(primary_key)]
@@ -90,6 +97,19 @@ fn models_with_db_enums_derive_and_scan_identically() {
     assert_eq!(
         tasks.column("lang").and_then(|c| c.collation.as_deref()),
         Some("latin1_general_ci")
+    );
+    let partial = tasks
+        .indexes
+        .iter()
+        .find(|i| i.predicate.is_some())
+        .expect("partial index");
+    assert_eq!(partial.predicate.as_deref(), Some("owner_id IS NOT NULL"));
+    assert_eq!(partial.method.as_deref(), Some("hash"));
+    assert!(
+        tasks
+            .indexes
+            .iter()
+            .any(|i| i.unique && i.parts[0].expression_sql() == Some("lower(lang)"))
     );
     assert_eq!(
         Status::column_type(),

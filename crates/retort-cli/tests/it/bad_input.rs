@@ -306,3 +306,21 @@ fn identifiers_at_and_over_the_length_limit(kind: DialectKind) {
     };
     refused(&p, &[limit, &over]);
 }
+
+/// MariaDB has neither expression key parts nor partial indexes: autogenerate
+/// refuses the models, naming the table and index, before a file is written.
+#[test]
+fn expression_and_partial_indexes_on_mariadb() {
+    let p = Project::new(DialectKind::Mysql);
+    p.write("src/models/m.rs", crate::model_indexes::MODELS);
+    let out = refused(
+        &p,
+        &[
+            "table \"accounts\", index \"ix_accounts_expr",
+            "MariaDB has no expression key parts (`lower(email)`)",
+            "table \"accounts\", index \"ix_accounts_created_at",
+            "no partial indexes",
+        ],
+    );
+    insta::assert_snapshot!("bad_mariadb_model_indexes", out.stderr);
+}

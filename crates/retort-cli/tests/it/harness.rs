@@ -87,6 +87,14 @@ impl TestDb {
         });
     }
 
+    /// Run SQL on the test database, returning the database's error.
+    pub fn try_exec(&self, sql: &str) -> Result<(), String> {
+        block_on(async {
+            let mut d = retort::connect(&self.url).await.expect("connect");
+            d.execute(sql).await.map(|_| ()).map_err(|e| e.to_string())
+        })
+    }
+
     /// Rows of a query, every column as text.
     pub fn query(&self, sql: &str) -> Vec<Vec<Option<String>>> {
         block_on(async {

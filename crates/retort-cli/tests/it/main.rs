@@ -28,6 +28,7 @@ mod bad_input;
 mod erd;
 mod lint;
 mod lost_connection;
+mod model_indexes;
 mod mysql_options;
 mod property;
 mod scratch;
