@@ -984,6 +984,7 @@ pub fn parse_model_lenient(
         });
     }
     for list in &sattrs.indexes {
+        let predicate = list.predicate.as_ref().map(|p| p.value.trim().to_string());
         if !list.exprs.is_empty() {
             let parts: Vec<IndexPart> = list
                 .exprs
@@ -1014,11 +1015,13 @@ pub fn parse_model_lenient(
                     .name
                     .as_ref()
                     .map(|n| n.value.clone())
-                    .unwrap_or_else(|| naming::index(&table_name, &parts)),
+                    .unwrap_or_else(|| {
+                        naming::index_where(&table_name, &parts, predicate.as_deref())
+                    }),
                 named: list.name.is_some(),
                 parts,
                 unique: list.unique,
-                predicate: list.predicate.as_ref().map(|p| p.value.trim().to_string()),
+                predicate,
                 method: list.method.as_ref().map(|m| m.value.trim().to_string()),
             });
             continue;
@@ -1056,11 +1059,11 @@ pub fn parse_model_lenient(
                 .name
                 .as_ref()
                 .map(|n| n.value.clone())
-                .unwrap_or_else(|| naming::index(&table_name, &parts)),
+                .unwrap_or_else(|| naming::index_where(&table_name, &parts, predicate.as_deref())),
             named: list.name.is_some(),
             parts,
             unique: list.unique,
-            predicate: list.predicate.as_ref().map(|p| p.value.trim().to_string()),
+            predicate,
             method: list.method.as_ref().map(|m| m.value.trim().to_string()),
         });
     }

@@ -229,7 +229,7 @@ fn add_random_extras(r: &mut Rng, t: &mut Table, others: &[QualifiedName]) {
             );
         }
     }
-    if r.chance(30) && !t.indexes.iter().any(|i| i.name.ends_with("_expr")) {
+    if r.chance(30) && !t.indexes.iter().any(|i| i.name.contains("_expr")) {
         index(
             t,
             vec![IndexPart::expression("lower(label)")],

@@ -2,13 +2,15 @@
 //!
 //! | object | name |
 //! | --- | --- |
-//! | primary key | `pk_<table>` |
 //! | index | `ix_<table>_<col>[_<col>...]` |
 //! | unique constraint | `uq_<table>_<col>[_<col>...]` |
 //! | foreign key | `fk_<table>_<col>[_<col>...]_<referenced table>` |
 //! | check constraint | `ck_<table>_<8 hex digits of a hash of the expression>` |
 //!
-//! An expression part of an index contributes `expr`. Names longer than
+//! An expression part of an index contributes `expr`; an index with an expression
+//! part or a predicate (partial index) ends in `_` and 8 hex digits of a hash of
+//! its expressions and predicate as written, so two such indexes over the same
+//! columns get two names (`ix_users_expr_1a2b3c4d`). Names longer than
 //! [`MAX_NAME_LEN`] bytes (the smallest limit among the dialects, PostgreSQL's 63)
 //! are cut and end in `_` and 8 hex digits of a hash of the full name, so they stay
 //! unique, stable across runs and the same on every dialect.
@@ -23,13 +25,32 @@ pub fn primary_key(table: &str) -> String {
     fit(format!("pk_{table}"))
 }
 
-/// `ix_<table>_<parts>`.
+/// `ix_<table>_<parts>` of an index without a predicate; see [`index_where`].
 pub fn index(table: &str, parts: &[IndexPart]) -> String {
+    index_where(table, parts, None)
+}
+
+/// `ix_<table>_<parts>`, then `_<hash>` of the expressions and the predicate
+/// when the index has either.
+pub fn index_where(table: &str, parts: &[IndexPart], predicate: Option<&str>) -> String {
     let cols: Vec<&str> = parts
         .iter()
         .map(|p| p.column_name().unwrap_or("expr"))
         .collect();
-    fit(format!("ix_{table}_{}", cols.join("_")))
+    let exprs: Vec<&str> = parts.iter().filter_map(IndexPart::expression_sql).collect();
+    if exprs.is_empty() && predicate.is_none() {
+        return fit(format!("ix_{table}_{}", cols.join("_")));
+    }
+    let mut definition = exprs.join("\n");
+    if let Some(p) = predicate {
+        definition.push_str("\nWHERE ");
+        definition.push_str(p);
+    }
+    fit(format!(
+        "ix_{table}_{}_{:08x}",
+        cols.join("_"),
+        fnv1a(definition.as_bytes())
+    ))
 }
 
 /// `uq_<table>_<columns>`.
@@ -91,6 +112,23 @@ mod tests {
             foreign_key("posts", &["user_id".into()], "users"),
             "fk_posts_user_id_users"
         );
+    }
+
+    #[test]
+    fn expression_and_partial_indexes_are_named_by_their_definition() {
+        let lower = [IndexPart::expression("lower(email)")];
+        let upper = [IndexPart::expression("upper(email)")];
+        let a = index("users", &lower);
+        assert!(a.starts_with("ix_users_expr_") && a.len() == "ix_users_expr_".len() + 8);
+        assert_ne!(a, index("users", &upper));
+        assert_eq!(a, index("users", &lower), "stable");
+        let col = [IndexPart::column("created_at")];
+        let live = index_where("users", &col, Some("deleted_at IS NULL"));
+        let gone = index_where("users", &col, Some("deleted_at IS NOT NULL"));
+        assert!(live.starts_with("ix_users_created_at_"), "{live}");
+        assert_ne!(live, gone);
+        assert_ne!(live, index("users", &col));
+        assert_eq!(index_where("users", &col, None), "ix_users_created_at");
     }
 
     #[test]

@@ -219,13 +219,14 @@ fn normalize_table(t: &Table, schema: &Schema, errors: &mut Vec<NormalizeError>)
             .map(|p| normalize_index_part(p, &t.columns))
             .collect();
         without_own_collations(&mut parts, &columns);
-        let convention = naming::index(&t.name, &parts);
+        let predicate = ix.predicate.as_deref().map(normalize_expr);
+        let convention = naming::index_where(&t.name, &parts, predicate.as_deref());
         indexes.push(Index {
             name: pick(&ix.name, &convention),
             named: ix.named,
             parts,
             unique: ix.unique,
-            predicate: ix.predicate.as_deref().map(normalize_expr),
+            predicate,
             method: None,
         });
     }

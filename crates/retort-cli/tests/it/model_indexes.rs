@@ -50,6 +50,24 @@ fn expression_and_partial_indexes(kind: DialectKind) {
         .try_exec("INSERT INTO accounts (id, email, created_at) VALUES (2, 'a@example.org', 2)");
     assert!(dup.is_err(), "lower(email) is unique");
 
+    // A second partial index over the same column and a second expression index:
+    // the convention names them apart by a hash of their definitions.
+    let v2 = MODELS.replace(
+        "pub struct Account",
+        "#[model(index(columns = [\"created_at\"], where = \"deleted_at IS NOT NULL\"))]\n\
+         #[model(index(expr = \"upper(email)\"))]\npub struct Account",
+    );
+    p.write("src/models/m.rs", &v2);
+    p.retort(&["check"]).expect_code(1);
+    p.autogenerate("more indexes", "bbbbbbbbbbbb");
+    let text = p.migration_text("bbbbbbbbbbbb");
+    assert_eq!(text.matches("CREATE INDEX").count(), 2, "{text}");
+    p.retort(&["upgrade", "head"]).expect_code(0);
+    p.retort(&["check"]).expect_code(0);
+    assert_eq!(p.db.schema().tables[0].indexes.len(), 4);
+    p.retort(&["downgrade", "-1"]).expect_code(0);
+    assert_eq!(p.db.schema().tables[0].indexes.len(), 2);
+
     p.retort(&["downgrade", "base"]).expect_code(0);
     assert!(p.db.schema().tables.is_empty());
 }
