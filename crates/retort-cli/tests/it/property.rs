@@ -270,6 +270,54 @@ fn version(
                 method: None,
             });
         }
+        // Partial and expression indexes (PostgreSQL, SQLite; MariaDB has neither).
+        if kind != DialectKind::Mysql && rng.chance(45) {
+            let dialect = retort::dialect(kind).expect("dialect");
+            let texts: Vec<String> = columns
+                .iter()
+                .skip(1)
+                .filter(|c| matches!(c.ty, ColumnType::Text | ColumnType::Varchar { .. }))
+                .map(|c| c.name.clone())
+                .collect();
+            let mut parts = Vec::new();
+            let mut predicate = None;
+            let with_expr = !texts.is_empty() && rng.chance(60);
+            if with_expr {
+                let col: &String = rng.pick(&texts);
+                let col = dialect.quote_ident(col);
+                let f = rng.pick(&["lower", "upper", "length"]);
+                parts.push(IndexPart::expression(format!("{f}({col})")));
+                if rng.chance(30) && !candidates.is_empty() {
+                    parts.push(IndexPart::column(rng.pick(&candidates).clone()));
+                }
+            } else if !candidates.is_empty() {
+                parts.push(IndexPart::column(rng.pick(&candidates).clone()));
+            }
+            if !parts.is_empty() && (!with_expr || rng.chance(40)) {
+                let all: Vec<&Column> = columns.iter().skip(1).collect();
+                let c = rng.pick(&all);
+                let q = dialect.quote_ident(&c.name);
+                predicate = Some(match c.ty {
+                    ColumnType::SmallInt | ColumnType::Integer | ColumnType::BigInt => {
+                        format!("{q} > {}", rng.pick(&["0", "10"]))
+                    }
+                    ColumnType::Text | ColumnType::Varchar { .. } if rng.chance(50) => {
+                        format!("{q} <> ''")
+                    }
+                    _ => format!("{q} IS NOT NULL"),
+                });
+            }
+            if !parts.is_empty() {
+                t.indexes.push(Index {
+                    name: naming::index_where(tname, &parts, predicate.as_deref()),
+                    named: false,
+                    parts,
+                    unique: rng.chance(25),
+                    predicate,
+                    method: None,
+                });
+            }
+        }
         let ints: Vec<String> = columns
             .iter()
             .skip(1)
