@@ -172,7 +172,8 @@ impl Ctx {
                 );
             }
         }
-        retort_model_syntax::scan_files(&c.rust_models).map_err(|diags| {
+        let cache = scan_cache_dir(&c.root);
+        retort_model_syntax::scan_files_cached(&c.rust_models, cache.as_deref()).map_err(|diags| {
             let text = diags
                 .iter()
                 .map(|d| d.to_string())
@@ -190,5 +191,17 @@ impl Ctx {
             &c.exclude_tables,
             &c.version_table,
         ))
+    }
+}
+
+/// Where the scanner keeps its cache: `RETORT_CACHE_DIR` when set (`off`, or
+/// empty, turns the cache off; a relative path is taken from the working
+/// directory), else `target/retort-cache` beside `retort.toml`, a folder Rust
+/// projects already leave out of version control.
+fn scan_cache_dir(root: &std::path::Path) -> Option<std::path::PathBuf> {
+    match std::env::var_os("RETORT_CACHE_DIR") {
+        Some(v) if v.is_empty() || v == "off" => None,
+        Some(v) => Some(std::path::PathBuf::from(v)),
+        None => Some(root.join("target").join("retort-cache")),
     }
 }

@@ -71,7 +71,7 @@ impl fmt::Display for ModelError {
 }
 
 /// One error of a scan, placed in a file.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Diagnostic {
     /// The file, as given to the scanner (joined with the walked folder path).
     pub file: PathBuf,

@@ -36,6 +36,8 @@ pub mod check;
 #[cfg(feature = "syntax")]
 mod attr;
 #[cfg(feature = "syntax")]
+pub mod cache;
+#[cfg(feature = "syntax")]
 pub mod diagnostic;
 #[cfg(feature = "syntax")]
 pub mod model;
@@ -56,4 +58,4 @@ pub use model::{
     parse_model_with,
 };
 #[cfg(feature = "syntax")]
-pub use scan::{scan_files, scan_sources};
+pub use scan::{scan_files, scan_files_cached, scan_sources};

@@ -24,6 +24,16 @@ use crate::model::{parse_db_enum, parse_model_lenient, unmappable};
 /// Scan `.rs` files and folders (recursively; hidden folders and `target` are
 /// skipped) for models, and build their schema.
 pub fn scan_files(paths: &[PathBuf]) -> Result<Schema, Vec<Diagnostic>> {
+    scan_files_cached(paths, None)
+}
+
+/// [`scan_files`], keeping what each file yielded in a cache folder (see
+/// [`crate::cache`]): a file whose bytes are unchanged since the last run of the
+/// same build is not parsed again. `None` scans without a cache.
+pub fn scan_files_cached(
+    paths: &[PathBuf],
+    cache_dir: Option<&Path>,
+) -> Result<Schema, Vec<Diagnostic>> {
     let mut files = Vec::new();
     let mut diagnostics = Vec::new();
     for path in paths {
@@ -36,7 +46,11 @@ pub fn scan_files(paths: &[PathBuf]) -> Result<Schema, Vec<Diagnostic>> {
             Err(e) => diagnostics.push(whole_file(file, format!("cannot read the file: {e}"))),
         }
     }
-    match scan_sources(&sources) {
+    let scanned = match cache_dir {
+        Some(dir) => crate::cache::scan_with_cache(&sources, dir),
+        None => scan_sources(&sources),
+    };
+    match scanned {
         Ok(schema) if diagnostics.is_empty() => Ok(schema),
         Ok(_) => Err(diagnostics),
         Err(more) => {
@@ -59,18 +73,38 @@ pub fn scan_files(paths: &[PathBuf]) -> Result<Schema, Vec<Diagnostic>> {
 /// parsed on a few threads; the results are taken in file and item order, so the
 /// outcome does not depend on them.
 pub fn scan_sources(sources: &[(PathBuf, String)]) -> Result<Schema, Vec<Diagnostic>> {
-    let cuts: Vec<Option<Vec<Piece>>> = sources.iter().map(|(_, t)| split_items(t)).collect();
+    let known = sources.iter().map(|_| None).collect();
+    let events = source_events(sources, known);
+    finish_events(sources, events)
+}
+
+/// The events of each source: those given in `known` (from a cache) are taken as
+/// they are, the others are scanned.
+pub(crate) fn source_events(
+    sources: &[(PathBuf, String)],
+    known: Vec<Option<Vec<Event>>>,
+) -> Vec<Vec<Event>> {
+    let cuts: Vec<Option<Option<Vec<Piece>>>> = sources
+        .iter()
+        .zip(&known)
+        .map(|((_, t), k)| k.is_none().then(|| split_items(t)))
+        .collect();
     let jobs: Vec<(&Path, &str, &Piece)> = sources
         .iter()
         .zip(&cuts)
-        .filter_map(|((file, text), cut)| cut.as_ref().map(|c| (file.as_path(), text.as_str(), c)))
+        .filter_map(|((file, text), cut)| {
+            cut.as_ref()
+                .and_then(Option::as_ref)
+                .map(|c| (file.as_path(), text.as_str(), c))
+        })
         .flat_map(|(file, text, pieces)| pieces.iter().map(move |p| (file, text, p)))
         .collect();
     let mut results = run_pieces(&jobs).into_iter();
-    let mut scan = Scan::default();
-    for ((file, text), cut) in sources.iter().zip(&cuts) {
-        let events = match cut {
-            Some(pieces) => {
+    let mut out = Vec::with_capacity(sources.len());
+    for (((file, text), cut), known) in sources.iter().zip(&cuts).zip(known) {
+        let events = match (known, cut) {
+            (Some(events), _) => events,
+            (None, Some(Some(pieces))) => {
                 let done: Vec<Option<Vec<Event>>> = results.by_ref().take(pieces.len()).collect();
                 if done.iter().all(Option::is_some) {
                     done.into_iter().flatten().flatten().collect()
@@ -80,8 +114,20 @@ pub fn scan_sources(sources: &[(PathBuf, String)]) -> Result<Schema, Vec<Diagnos
                     whole_file_events(file, text)
                 }
             }
-            None => whole_file_events(file, text),
+            (None, _) => whole_file_events(file, text),
         };
+        out.push(events);
+    }
+    out
+}
+
+/// The schema of the events of every source, or every mistake.
+pub(crate) fn finish_events(
+    sources: &[(PathBuf, String)],
+    events: Vec<Vec<Event>>,
+) -> Result<Schema, Vec<Diagnostic>> {
+    let mut scan = Scan::default();
+    for ((file, _), events) in sources.iter().zip(events) {
         for event in events {
             scan.event(file, event);
         }
@@ -197,8 +243,9 @@ impl Origin {
 }
 
 /// What a piece contributes, with places already in file lines and columns (so
-/// it carries no spans and can be made on any thread).
-enum Event {
+/// it carries no spans and can be made on any thread, or kept in the cache).
+#[derive(serde::Serialize, serde::Deserialize)]
+pub(crate) enum Event {
     /// A well-formed DbEnum: its name, column type and the place of its name.
     Enum {
         name: String,
@@ -213,11 +260,12 @@ enum Event {
 
 /// One `#[derive(Model)]` struct, parsed; its field types that may be DbEnums
 /// are resolved once every file has been read.
-struct Found {
-    table: Table,
-    errors: Vec<Diagnostic>,
+#[derive(serde::Serialize, serde::Deserialize)]
+pub(crate) struct Found {
+    pub(crate) table: Table,
+    pub(crate) errors: Vec<Diagnostic>,
     /// (column index, type name, the error if no DbEnum has that name)
-    externals: Vec<(usize, String, Diagnostic)>,
+    pub(crate) externals: Vec<(usize, String, Diagnostic)>,
     /// The place of each column's field.
     columns: Vec<(usize, usize)>,
     /// The place of the struct's name.
