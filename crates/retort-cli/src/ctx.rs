@@ -164,22 +164,36 @@ impl Ctx {
             }
             return Ok(loaded.schema);
         }
-        for p in &c.rust_models {
-            if !p.exists() {
-                return Err(
-                    CliError::input(format!("models path {} does not exist", p.display()))
-                        .with_help("fix [models] rust in retort.toml"),
-                );
-            }
+        scan_rust_models(&c)
+    }
+
+    /// The models, scanned on a thread of their own while the caller goes on
+    /// (Rust models only; SQL models, which need the database, and every
+    /// configuration mistake are dealt with by [`Ctx::models`] when waited for).
+    pub fn models_in_background(&mut self) -> Result<PendingModels, CliError> {
+        let c = self.config()?.clone();
+        if c.rust_models.is_empty() || !c.sql_models.is_empty() {
+            return Ok(PendingModels::Ready(Box::new(self.models())));
         }
-        let cache = scan_cache_dir(&c.root);
-        retort_model_syntax::scan_files_cached(&c.rust_models, cache.as_deref()).map_err(|diags| {
-            let text = diags
-                .iter()
-                .map(|d| d.to_string())
-                .collect::<Vec<_>>()
-                .join("\n");
-            CliError::input(format!("the models have {} error(s):\n{text}", diags.len()))
+        let spawned = std::thread::Builder::new()
+            .name("retort-scan".into())
+            .stack_size(8 * 1024 * 1024)
+            .spawn(move || scan_rust_models(&c));
+        Ok(match spawned {
+            Ok(handle) => PendingModels::Thread(handle),
+            Err(_) => PendingModels::Ready(Box::new(self.models())),
+        })
+    }
+
+    /// The scope of the models before they are known: the default schema only,
+    /// with the configured exclusions. When the models name no schema,
+    /// [`Ctx::scope`] is this very scope.
+    pub fn default_scope(&mut self) -> Result<Scope, CliError> {
+        let c = self.config()?;
+        Ok(Scope {
+            schemas: Vec::new(),
+            exclude_tables: c.exclude_tables.clone(),
+            version_table: c.version_table.clone(),
         })
     }
 
@@ -204,4 +218,48 @@ fn scan_cache_dir(root: &std::path::Path) -> Option<std::path::PathBuf> {
         Some(v) => Some(std::path::PathBuf::from(v)),
         None => Some(root.join("target").join("retort-cache")),
     }
+}
+
+/// Models being scanned on another thread, or already at hand.
+pub enum PendingModels {
+    /// The result, computed in place.
+    Ready(Box<Result<Schema, CliError>>),
+    /// The scanning thread.
+    Thread(std::thread::JoinHandle<Result<Schema, CliError>>),
+}
+
+impl PendingModels {
+    /// Whether the models are being scanned on another thread.
+    pub fn in_background(&self) -> bool {
+        matches!(self, PendingModels::Thread(_))
+    }
+
+    /// The models, once scanned.
+    pub fn wait(self) -> Result<Schema, CliError> {
+        match self {
+            PendingModels::Ready(r) => *r,
+            PendingModels::Thread(h) => h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)),
+        }
+    }
+}
+
+/// Scan the Rust models the configuration names.
+fn scan_rust_models(c: &Config) -> Result<Schema, CliError> {
+    for p in &c.rust_models {
+        if !p.exists() {
+            return Err(
+                CliError::input(format!("models path {} does not exist", p.display()))
+                    .with_help("fix [models] rust in retort.toml"),
+            );
+        }
+    }
+    let cache = scan_cache_dir(&c.root);
+    retort_model_syntax::scan_files_cached(&c.rust_models, cache.as_deref()).map_err(|diags| {
+        let text = diags
+            .iter()
+            .map(|d| d.to_string())
+            .collect::<Vec<_>>()
+            .join("\n");
+        CliError::input(format!("the models have {} error(s):\n{text}", diags.len()))
+    })
 }

@@ -23,6 +23,10 @@ enum Conn {
 pub struct PostgresDriver {
     conn: Conn,
     dialect: PostgresDialect,
+    /// The URL connected to, when the driver opened the connection itself: the
+    /// catalog is then read on a few connections at once (see
+    /// [`introspect_on`](crate::introspect::introspect_on)).
+    url: Option<String>,
 }
 
 impl std::fmt::Debug for PostgresDriver {
@@ -59,6 +63,7 @@ impl PostgresDriver {
         Ok(PostgresDriver {
             conn: Conn::Owned(Box::new(conn)),
             dialect: PostgresDialect,
+            url: Some(url.to_string()),
         })
     }
 
@@ -67,6 +72,7 @@ impl PostgresDriver {
         PostgresDriver {
             conn: Conn::Pooled(conn),
             dialect: PostgresDialect,
+            url: None,
         }
     }
 
@@ -75,6 +81,7 @@ impl PostgresDriver {
         PostgresDriver {
             conn: Conn::Owned(Box::new(conn)),
             dialect: PostgresDialect,
+            url: None,
         }
     }
 
@@ -88,7 +95,8 @@ impl PostgresDriver {
 
     /// Introspect the schemas in scope (see [`introspect`](crate::introspect)).
     pub async fn read_schema(&mut self, scope: &Scope) -> Result<Schema, DbError> {
-        introspect::introspect(self.connection(), scope).await
+        let url = self.url.clone();
+        introspect::introspect_on(self.connection(), url.as_deref(), scope).await
     }
 
     /// Run statements; returns the rows affected.

@@ -176,6 +176,9 @@ fn catalog_error(what: &str, sql: &str, e: sqlx::Error) -> DbError {
 
 /// The session's `jit` setting (`NULL` where the server has none).
 const Q_JIT: &str = "SELECT current_setting('jit', true)";
+/// Whether the session is inside a transaction block: only on the first command
+/// of a transaction are the statement's and the transaction's start times equal.
+const Q_IN_TRANSACTION: &str = "SELECT statement_timestamp() <> transaction_timestamp()";
 /// Set `jit` for the session (`set_config(.., false)`), returning the new value.
 const Q_SET_JIT: &str = "SELECT set_config('jit', $1, false)";
 
@@ -185,6 +188,23 @@ const Q_SET_JIT: &str = "SELECT set_config('jit', $1, false)";
 /// tables their estimated cost passes `jit_above_cost`, and compiling them takes
 /// longer than running them. The session's setting is put back afterwards.
 pub async fn introspect(conn: &mut PgConnection, scope: &Scope) -> Result<Schema, DbError> {
+    introspect_on(conn, None, scope).await
+}
+
+/// [`introspect`], reading the catalog on three connections at once when `url`
+/// (the one `conn` was opened with) is given and `conn` is in no transaction (a
+/// transaction's own uncommitted work is visible to it alone):
+/// `conn` opens a read-only repeatable-read transaction and exports its snapshot,
+/// two more connections to `url` import it (so all three see one state of the
+/// catalog) and copy the settings `conn`'s session changed (`search_path` and
+/// the like, which shape how types and expressions are spelled), then the
+/// columns and the indexes queries run beside the others. When any of that
+/// cannot be done, the queries run one after another on `conn`, as without `url`.
+pub async fn introspect_on(
+    conn: &mut PgConnection,
+    url: Option<&str>,
+    scope: &Scope,
+) -> Result<Schema, DbError> {
     let jit: Option<String> = sqlx::query_scalar(Q_JIT)
         .fetch_one(&mut *conn)
         .await
@@ -193,7 +213,19 @@ pub async fn introspect(conn: &mut PgConnection, scope: &Scope) -> Result<Schema
     if jit.is_some() {
         set_jit(conn, "off").await?;
     }
-    let result = read(conn, scope).await;
+    let alone = match url {
+        Some(_) if !sqlx::Connection::is_in_transaction(&*conn) => {
+            sqlx::query_scalar::<_, bool>(Q_IN_TRANSACTION)
+                .fetch_one(&mut *conn)
+                .await
+                .unwrap_or(true)
+        }
+        _ => true,
+    };
+    let result = match url {
+        Some(url) if !alone => read_in_parallel(conn, url, scope).await,
+        _ => read(conn, scope, None).await,
+    };
     if let Some(v) = jit {
         // Best effort after a failed read: the transaction may be aborted.
         let restored = set_jit(conn, &v).await;
@@ -213,7 +245,135 @@ async fn set_jit(conn: &mut PgConnection, value: &str) -> Result<(), DbError> {
     Ok(())
 }
 
-async fn read(conn: &mut PgConnection, scope: &Scope) -> Result<Schema, DbError> {
+/// The statements that start a helper's transaction on the snapshot of `conn`'s.
+const Q_BEGIN_SNAPSHOT: &str = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY";
+const Q_EXPORT_SNAPSHOT: &str = "SELECT pg_export_snapshot()";
+/// Settings `conn`'s session changed, to be copied to the helpers.
+const Q_SESSION_SETTINGS: &str = "SELECT name, setting FROM pg_catalog.pg_settings WHERE source = 'session' AND name NOT LIKE 'transaction%'";
+const Q_SET_LOCAL: &str = "SELECT set_config($1, $2, true)";
+
+/// [`read`] with the columns and indexes queries on helper connections.
+async fn read_in_parallel(
+    conn: &mut PgConnection,
+    url: &str,
+    scope: &Scope,
+) -> Result<Schema, DbError> {
+    use sqlx::Connection;
+    let helpers = tokio::join!(PgConnection::connect(url), PgConnection::connect(url));
+    let (Ok(h1), Ok(h2)) = helpers else {
+        return read(conn, scope, None).await;
+    };
+    let mut helpers = [h1, h2];
+    let mut began = sqlx::raw_sql(Q_BEGIN_SNAPSHOT)
+        .execute(&mut *conn)
+        .await
+        .is_ok();
+    let shared = began && share_snapshot(conn, &mut helpers).await.is_ok();
+    if began && !shared {
+        // Leave no aborted transaction behind: read on `conn` alone, as usual.
+        began = false;
+        let _ = sqlx::raw_sql("ROLLBACK").execute(&mut *conn).await;
+    }
+    let result = read(conn, scope, shared.then_some(&mut helpers)).await;
+    if began {
+        let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
+        let ended = sqlx::raw_sql(end).execute(&mut *conn).await;
+        if result.is_ok() {
+            ended.map_err(|e| catalog_error("the end of the catalog transaction", end, e))?;
+        }
+    }
+    for h in helpers {
+        let _ = h.close().await;
+    }
+    result
+}
+
+/// Start each helper's transaction on `conn`'s snapshot, with `conn`'s session
+/// settings.
+async fn share_snapshot(
+    conn: &mut PgConnection,
+    helpers: &mut [PgConnection; 2],
+) -> Result<(), sqlx::Error> {
+    let snapshot: String = sqlx::query_scalar(Q_EXPORT_SNAPSHOT)
+        .fetch_one(&mut *conn)
+        .await?;
+    let settings: Vec<(String, String)> = sqlx::query_as(Q_SESSION_SETTINGS)
+        .fetch_all(&mut *conn)
+        .await?;
+    for h in helpers.iter_mut() {
+        sqlx::raw_sql(Q_BEGIN_SNAPSHOT).execute(&mut *h).await?;
+        let import = format!(
+            "SET TRANSACTION SNAPSHOT '{}'",
+            snapshot.replace('\'', "''")
+        );
+        sqlx::raw_sql(sqlx::AssertSqlSafe(import))
+            .execute(&mut *h)
+            .await?;
+        for (name, value) in &settings {
+            sqlx::query(Q_SET_LOCAL)
+                .bind(name)
+                .bind(value)
+                .execute(&mut *h)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+/// The catalog rows of every query.
+struct CatalogRows {
+    tables: Vec<sqlx::postgres::PgRow>,
+    enums: Vec<sqlx::postgres::PgRow>,
+    columns: Vec<sqlx::postgres::PgRow>,
+    constraints: Vec<sqlx::postgres::PgRow>,
+    indexes: Vec<sqlx::postgres::PgRow>,
+    sequences: Vec<sqlx::postgres::PgRow>,
+}
+
+async fn fetch_rows(
+    conn: &mut PgConnection,
+    helpers: Option<&mut [PgConnection; 2]>,
+    schemas: &[String],
+) -> Result<CatalogRows, DbError> {
+    let Some([h1, h2]) = helpers else {
+        return Ok(CatalogRows {
+            tables: fetch(conn, Q_TABLES, schemas, "tables").await?,
+            enums: fetch(conn, Q_ENUMS, schemas, "enum types").await?,
+            columns: fetch(conn, Q_COLUMNS, schemas, "columns").await?,
+            constraints: fetch(conn, Q_CONSTRAINTS, schemas, "constraints").await?,
+            indexes: fetch(conn, Q_INDEXES, schemas, "indexes").await?,
+            sequences: fetch(conn, Q_SEQUENCES, schemas, "sequences").await?,
+        });
+    };
+    let rest = async {
+        Ok::<_, DbError>((
+            fetch(conn, Q_TABLES, schemas, "tables").await?,
+            fetch(conn, Q_ENUMS, schemas, "enum types").await?,
+            fetch(conn, Q_CONSTRAINTS, schemas, "constraints").await?,
+            fetch(conn, Q_SEQUENCES, schemas, "sequences").await?,
+        ))
+    };
+    let (columns, indexes, rest) = tokio::join!(
+        fetch(h1, Q_COLUMNS, schemas, "columns"),
+        fetch(h2, Q_INDEXES, schemas, "indexes"),
+        rest
+    );
+    let (tables, enums, constraints, sequences) = rest?;
+    Ok(CatalogRows {
+        tables,
+        enums,
+        columns: columns?,
+        constraints,
+        indexes: indexes?,
+        sequences,
+    })
+}
+
+async fn read(
+    conn: &mut PgConnection,
+    scope: &Scope,
+    helpers: Option<&mut [PgConnection; 2]>,
+) -> Result<Schema, DbError> {
     let default_schema: Option<String> = sqlx::query_scalar(Q_DEFAULT_SCHEMA)
         .fetch_one(&mut *conn)
         .await
@@ -231,9 +391,10 @@ async fn read(conn: &mut PgConnection, scope: &Scope) -> Result<Schema, DbError>
         }
     }
     let schema_of = |s: String| if s == default_schema { None } else { Some(s) };
+    let fetched = fetch_rows(conn, helpers, &schemas).await?;
 
     let mut tables: BTreeMap<i64, Table> = BTreeMap::new();
-    let rows = fetch(conn, Q_TABLES, &schemas, "tables").await?;
+    let rows = fetched.tables;
     for r in rows {
         let name: String = get(&r, 2, Q_TABLES)?;
         if scope.is_excluded(&name) {
@@ -249,7 +410,7 @@ async fn read(conn: &mut PgConnection, scope: &Scope) -> Result<Schema, DbError>
     }
 
     let mut enums: BTreeMap<QualifiedName, EnumType> = BTreeMap::new();
-    for r in fetch(conn, Q_ENUMS, &schemas, "enum types").await? {
+    for r in fetched.enums {
         let e = EnumType {
             schema: schema_of(get(&r, 0, Q_ENUMS)?),
             name: get(&r, 1, Q_ENUMS)?,
@@ -259,7 +420,7 @@ async fn read(conn: &mut PgConnection, scope: &Scope) -> Result<Schema, DbError>
     }
 
     let mut rows = Vec::new();
-    for r in fetch(conn, Q_COLUMNS, &schemas, "columns").await? {
+    for r in fetched.columns {
         let relid: i64 = get(&r, 0, Q_COLUMNS)?;
         let attnum: i16 = get(&r, 15, Q_COLUMNS)?;
         rows.push((relid, attnum, r));
@@ -360,7 +521,7 @@ async fn read(conn: &mut PgConnection, scope: &Scope) -> Result<Schema, DbError>
             })
             .collect()
     };
-    for r in fetch(conn, Q_CONSTRAINTS, &schemas, "constraints").await? {
+    for r in fetched.constraints {
         let relid: i64 = get(&r, 0, Q_CONSTRAINTS)?;
         let Some(table) = tables.get_mut(&relid) else {
             continue;
@@ -409,7 +570,7 @@ async fn read(conn: &mut PgConnection, scope: &Scope) -> Result<Schema, DbError>
         }
     }
 
-    for r in fetch(conn, Q_INDEXES, &schemas, "indexes").await? {
+    for r in fetched.indexes {
         let Some(table) = tables.get_mut(&get::<i64>(&r, 0, Q_INDEXES)?) else {
             continue;
         };
@@ -449,7 +610,7 @@ async fn read(conn: &mut PgConnection, scope: &Scope) -> Result<Schema, DbError>
     }
 
     let mut sequences = Vec::new();
-    for r in fetch(conn, Q_SEQUENCES, &schemas, "sequences").await? {
+    for r in fetched.sequences {
         let name: String = get(&r, 1, Q_SEQUENCES)?;
         if scope.is_excluded(&name) {
             continue;

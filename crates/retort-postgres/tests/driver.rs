@@ -342,3 +342,61 @@ async fn missing_privileges_are_named() {
         err.message
     );
 }
+
+/// The driver reads the catalog on several connections sharing one snapshot; the
+/// result must equal a read on its own connection alone, with the session's own
+/// settings (search_path, time zone, date style shape how defaults are spelled),
+/// and inside a transaction it must see what only that transaction sees.
+#[tokio::test(flavor = "multi_thread")]
+async fn catalog_read_on_several_connections_equals_one_connection() {
+    let db = common::TestDb::create().await;
+    let mut d = db.driver().await;
+    d.execute(
+        "CREATE SCHEMA other;
+         CREATE TYPE other.mood AS ENUM ('sad', 'ok');
+         CREATE DOMAIN other.small AS int CHECK (VALUE < 10);
+         CREATE TABLE t (
+             id serial PRIMARY KEY,
+             m other.mood,
+             s other.small,
+             d date DEFAULT '2020-01-02',
+             ts timestamptz DEFAULT '2020-01-02 03:04:05+00',
+             x int CHECK (x > 0)
+         );
+         CREATE TABLE u (id int PRIMARY KEY REFERENCES t (id), label text);
+         CREATE INDEX t_x ON t (x) WHERE x > 0;
+         CREATE INDEX t_d ON t ((d + 1) DESC);",
+    )
+    .await
+    .expect("setup");
+    d.execute(
+        "SET search_path TO public, other; SET TimeZone = 'Asia/Tokyo'; SET DateStyle = 'German'",
+    )
+    .await
+    .expect("session settings");
+    let scope = retort_dialect::Scope::default();
+    let parallel = d.introspect(&scope).await.expect("parallel read");
+    let alone = retort_postgres::introspect::introspect(d.connection(), &scope)
+        .await
+        .expect("read on one connection");
+    assert_eq!(parallel, alone);
+    assert_eq!(parallel.tables.len(), 2);
+    let ts = parallel.tables[0]
+        .columns
+        .iter()
+        .find(|c| c.name == "ts")
+        .expect("ts");
+    assert!(
+        format!("{:?}", ts.default).contains("JST") || format!("{:?}", ts.default).contains("+09"),
+        "the default is spelled in the session's time zone: {:?}",
+        ts.default
+    );
+
+    // In a transaction only that connection sees its own work: read there alone.
+    d.execute("BEGIN; CREATE TABLE v (id int PRIMARY KEY)")
+        .await
+        .expect("begin");
+    let inside = d.introspect(&scope).await.expect("read in a transaction");
+    assert_eq!(inside.tables.len(), 3, "{:?}", inside.tables);
+    d.execute("ROLLBACK").await.expect("rollback");
+}

@@ -116,8 +116,24 @@ pub async fn compare(
     scope: &Scope,
     opts: &DiffOptions,
 ) -> Result<Comparison, CompareError> {
+    compare_with(driver, models, scope, opts, None).await
+}
+
+/// [`compare`], with the database's schema already read for this scope when
+/// `actual` is given (a caller that read the catalog while the models were
+/// being scanned); otherwise it is read here.
+pub async fn compare_with(
+    driver: &mut dyn Driver,
+    models: &Schema,
+    scope: &Scope,
+    opts: &DiffOptions,
+    actual: Option<Schema>,
+) -> Result<Comparison, CompareError> {
     let desired = desired_schema(driver.dialect(), models, scope)?;
-    let actual = driver.introspect(scope).await?;
+    let actual = match actual {
+        Some(actual) => actual,
+        None => driver.introspect(scope).await?,
+    };
     let plan = diff(&actual, &desired, opts);
     let (upgrade, downgrade) = render_plan(driver.dialect(), &plan);
     let findings = probe(driver, &plan).await?;

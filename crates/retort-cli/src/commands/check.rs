@@ -2,7 +2,8 @@
 
 use std::collections::BTreeSet;
 
-use retort_schema::{Change, DiffOptions};
+use retort_dialect::{Driver, Scope};
+use retort_schema::{Change, DiffOptions, Schema};
 use serde::Serialize;
 
 use crate::ctx::Ctx;
@@ -32,13 +33,40 @@ struct CheckReport {
     upgrade_sql: String,
 }
 
+/// The models, their scope and a connection. The Rust models are scanned on a
+/// thread of their own while the database's default schema is read; that read is
+/// handed on when the models name no other schema (else the comparison reads the
+/// catalog again, for the whole scope). Errors come in the order of a plain run:
+/// the models' before the connection's.
+pub(crate) async fn models_and_database(
+    ctx: &mut Ctx,
+) -> Result<(Schema, Scope, Box<dyn Driver>, Option<Schema>), CliError> {
+    let pending = ctx.models_in_background()?;
+    let mut connected = None;
+    let mut early = None;
+    if pending.in_background() {
+        let base = ctx.default_scope()?;
+        let mut conn = ctx.connect().await;
+        if let Ok(driver) = &mut conn {
+            early = driver.introspect(&base).await.ok();
+        }
+        connected = Some(conn);
+    }
+    let models = pending.wait()?;
+    let scope = ctx.scope(&models)?;
+    let driver = match connected {
+        Some(conn) => conn?,
+        None => ctx.connect().await?,
+    };
+    let early = early.filter(|_| scope.schemas.is_empty());
+    Ok((models, scope, driver, early))
+}
+
 /// `retort check`.
 pub async fn check(ctx: &mut Ctx) -> Result<(), CliError> {
     let migrations = ctx.migrations()?;
-    let models = ctx.models()?;
-    let scope = ctx.scope(&models)?;
+    let (models, scope, mut driver, early) = models_and_database(ctx).await?;
     let opts = ctx.run_options()?;
-    let mut driver = ctx.connect().await?;
     let mut problems = Vec::new();
 
     let heads: Vec<String> = migrations
@@ -87,9 +115,15 @@ pub async fn check(ctx: &mut Ctx) -> Result<(), CliError> {
         });
     }
 
-    let cmp = retort::engine::compare(driver.as_mut(), &models, &scope, &DiffOptions::default())
-        .await
-        .map_err(compare_error)?;
+    let cmp = retort::engine::compare_with(
+        driver.as_mut(),
+        &models,
+        &scope,
+        &DiffOptions::default(),
+        early,
+    )
+    .await
+    .map_err(compare_error)?;
     let summary: Vec<String> = cmp
         .plan
         .changes
@@ -147,12 +181,16 @@ pub async fn check(ctx: &mut Ctx) -> Result<(), CliError> {
 
 /// `retort diff`.
 pub async fn diff(ctx: &mut Ctx) -> Result<(), CliError> {
-    let models = ctx.models()?;
-    let scope = ctx.scope(&models)?;
-    let mut driver = ctx.connect().await?;
-    let cmp = retort::engine::compare(driver.as_mut(), &models, &scope, &DiffOptions::default())
-        .await
-        .map_err(compare_error)?;
+    let (models, scope, mut driver, early) = models_and_database(ctx).await?;
+    let cmp = retort::engine::compare_with(
+        driver.as_mut(),
+        &models,
+        &scope,
+        &DiffOptions::default(),
+        early,
+    )
+    .await
+    .map_err(compare_error)?;
     if ctx.json() {
         return output::json(&serde_json::json!({
             "clean": cmp.is_clean(),

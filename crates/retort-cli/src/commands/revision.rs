@@ -52,10 +52,8 @@ pub async fn revision(ctx: &mut Ctx, args: RevisionArgs) -> Result<(), CliError>
         );
     }
 
-    let models = ctx.models()?;
-    let scope = ctx.scope(&models)?;
+    let (models, scope, mut driver, early) = super::check::models_and_database(ctx).await?;
     let run_opts = ctx.run_options()?;
-    let mut driver = ctx.connect().await?;
     let applied: BTreeSet<String> = retort_migrate::applied(driver.as_mut(), &run_opts)
         .await?
         .into_iter()
@@ -77,7 +75,7 @@ pub async fn revision(ctx: &mut Ctx, args: RevisionArgs) -> Result<(), CliError>
         .with_help("run `retort upgrade head` first, so the new revision is computed from the latest schema"));
     }
 
-    let mut cmp = engine::compare(driver.as_mut(), &models, &scope, &opts)
+    let mut cmp = engine::compare_with(driver.as_mut(), &models, &scope, &opts, early)
         .await
         .map_err(compare_error)?;
     // At an interactive terminal, offer to turn probable renames into renames.
