@@ -31,6 +31,7 @@ mod lost_connection;
 mod model_indexes;
 mod mysql_options;
 mod property;
+mod scan_cache;
 mod scratch;
 mod sql_models;
 mod verify;
