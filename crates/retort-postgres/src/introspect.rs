@@ -1,8 +1,11 @@
 //! Reading a live schema from PostgreSQL's system catalogs.
 //!
-//! Six queries, whatever the number of tables: the default schema, then tables,
-//! columns, constraints, indexes and enum types of every schema in scope, each in
-//! one bulk query over `pg_catalog` (see the `Q_*` constants). The rows are put
+//! A fixed number of queries, whatever the number of tables: the default schema,
+//! then tables, columns, constraints, indexes, sequences and enum types of every
+//! schema in scope, each in one bulk query over `pg_catalog` (see the `Q_*`
+//! constants). A driver that opened its own connection runs the columns and the
+//! indexes queries on two more connections sharing its snapshot
+//! ([`introspect_on`]). The rows are put
 //! together in memory and passed through the same normal form as the models
 //! ([`crate::normalize`]), so a schema created from `render(normalize(M))` reads
 //! back as exactly `normalize(M)`.
