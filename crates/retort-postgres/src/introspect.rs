@@ -431,20 +431,21 @@ async fn read(
     rows.sort_unstable_by_key(|(relid, attnum, _)| (*relid, *attnum));
     // (table oid, attribute number) → column name, for the constraints' keys
     let mut attnames: HashMap<(i64, i16), String> = HashMap::with_capacity(rows.len());
+    let mut types_seen: HashMap<String, ColumnType> = HashMap::new();
     for (relid, attnum, r) in rows {
         let name: String = get(&r, 1, Q_COLUMNS)?;
         attnames.insert((relid, attnum), name.clone());
         let Some(table) = tables.get_mut(&relid) else {
             continue;
         };
-        let format: String = get(&r, 2, Q_COLUMNS)?;
+        let format: &str = get(&r, 2, Q_COLUMNS)?;
         let not_null: bool = get(&r, 3, Q_COLUMNS)?;
         let default: Option<String> = get(&r, 4, Q_COLUMNS)?;
-        let identity: String = get(&r, 5, Q_COLUMNS)?;
+        let identity: &str = get(&r, 5, Q_COLUMNS)?;
         let comment: Option<String> = get(&r, 6, Q_COLUMNS)?;
-        let typtype: String = get(&r, 7, Q_COLUMNS)?;
+        let typtype: &str = get(&r, 7, Q_COLUMNS)?;
         let owns_sequence: bool = get(&r, 11, Q_COLUMNS)?;
-        let generated: String = get(&r, 12, Q_COLUMNS)?;
+        let generated: &str = get(&r, 12, Q_COLUMNS)?;
         let collation_schema: Option<String> = get(&r, 13, Q_COLUMNS)?;
         let collation_name: Option<String> = get(&r, 14, Q_COLUMNS)?;
         let collation = collation_schema
@@ -467,8 +468,13 @@ async fn read(
             // a stored generated column: the expression belongs to the column's type
             let expr = default.clone().unwrap_or_default();
             types::from_sql(&format!("{format} GENERATED ALWAYS AS ({expr}) STORED")).ty
+        } else if let Some(ty) = types_seen.get(format) {
+            // a few distinct spellings among thousands of columns
+            ty.clone()
         } else {
-            types::from_sql(&format).ty
+            let ty = types::from_sql(format).ty;
+            types_seen.insert(format.to_string(), ty.clone());
+            ty
         };
         let default = if generated.is_empty() { default } else { None };
         let serial = owns_sequence
@@ -476,7 +482,7 @@ async fn read(
                 .as_deref()
                 .is_some_and(|d| d.starts_with("nextval("));
         let auto_increment = !identity.is_empty() || serial;
-        let identity_style = match identity.as_str() {
+        let identity_style = match identity {
             "a" => Some(Identity::Always),
             "d" => Some(Identity::ByDefault),
             _ if serial => Some(Identity::Serial),
@@ -661,6 +667,9 @@ fn get<'r, T>(row: &'r sqlx::postgres::PgRow, i: usize, sql: &str) -> Result<T, 
 where
     T: sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres>,
 {
-    row.try_get(i)
+    // Every column of the catalog queries is cast to the type read here, so the
+    // per-value type check `try_get` adds is skipped; decoding still fails on a
+    // value of the wrong size or encoding.
+    row.try_get_unchecked(i)
         .map_err(|e| DbError::query(format!("unexpected catalog value in column {i}: {e}"), sql))
 }

@@ -58,11 +58,11 @@ pub fn normalize_schema(schema: &Schema) -> Result<Schema, Vec<NormalizeError>> 
         let mut t = t.clone();
         t.schema = schema_name(&t.schema);
         let what = format!("table \"{}\"", t.qualified_name());
-        check_len(&mut errors, &what, &t.name);
+        check_len(&mut errors, || what.clone(), &t.name);
         for c in &mut t.columns {
             check_len(
                 &mut errors,
-                &format!("{what}, column \"{}\"", c.name),
+                || format!("{what}, column \"{}\"", c.name),
                 &c.name,
             );
             match &c.ty {
@@ -154,7 +154,7 @@ pub fn normalize_schema(schema: &Schema) -> Result<Schema, Vec<NormalizeError>> 
         {
             check_len(
                 &mut errors,
-                &format!("{what}, constraint or index \"{name}\""),
+                || format!("{what}, constraint or index \"{name}\""),
                 name,
             );
         }
@@ -188,20 +188,21 @@ fn normalize_sequences(seqs: &[Sequence]) -> Vec<Sequence> {
 
 /// Enum type names and values are identifiers to PostgreSQL (63 bytes at most).
 fn check_enum(errors: &mut Vec<NormalizeError>, e: &EnumType) {
-    check_len(errors, &format!("enum type \"{}\"", e.name), &e.name);
+    check_len(errors, || format!("enum type \"{}\"", e.name), &e.name);
     for v in &e.values {
         check_len(
             errors,
-            &format!("enum type \"{}\", value \"{v}\"", e.name),
+            || format!("enum type \"{}\", value \"{v}\"", e.name),
             v,
         );
     }
 }
 
-fn check_len(errors: &mut Vec<NormalizeError>, object: &str, name: &str) {
+/// `object` names what is checked; it is spelled out only for an error.
+fn check_len(errors: &mut Vec<NormalizeError>, object: impl FnOnce() -> String, name: &str) {
     if name.len() > MAX_IDENT_LEN {
         errors.push(NormalizeError {
-            object: object.to_string(),
+            object: object(),
             message: format!(
                 "the name \"{name}\" is {} bytes long; PostgreSQL keeps only {MAX_IDENT_LEN} bytes of an identifier: choose a shorter name",
                 name.len()
