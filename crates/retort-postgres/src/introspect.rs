@@ -181,7 +181,21 @@ fn catalog_error(what: &str, sql: &str, e: sqlx::Error) -> DbError {
 const Q_JIT: &str = "SELECT current_setting('jit', true)";
 /// Whether the session is inside a transaction block: only on the first command
 /// of a transaction are the statement's and the transaction's start times equal.
-const Q_IN_TRANSACTION: &str = "SELECT statement_timestamp() <> transaction_timestamp()";
+/// Sent as a simple query (one message): with the extended protocol, the Bind
+/// that starts the implicit transaction and the Execute are two commands.
+const Q_IN_TRANSACTION: &str = "SELECT (statement_timestamp() <> transaction_timestamp())::text";
+
+/// Whether `conn` is inside a transaction block (true when that cannot be told):
+/// [`introspect_on`] then reads on `conn` alone.
+pub async fn in_transaction(conn: &mut PgConnection) -> bool {
+    if sqlx::Connection::is_in_transaction(&*conn) {
+        return true;
+    }
+    match sqlx::raw_sql(Q_IN_TRANSACTION).fetch_one(&mut *conn).await {
+        Ok(row) => row.try_get::<&str, _>(0).map_or(true, |v| v != "false"),
+        Err(_) => true,
+    }
+}
 /// Set `jit` for the session (`set_config(.., false)`), returning the new value.
 const Q_SET_JIT: &str = "SELECT set_config('jit', $1, false)";
 
@@ -216,15 +230,7 @@ pub async fn introspect_on(
     if jit.is_some() {
         set_jit(conn, "off").await?;
     }
-    let alone = match url {
-        Some(_) if !sqlx::Connection::is_in_transaction(&*conn) => {
-            sqlx::query_scalar::<_, bool>(Q_IN_TRANSACTION)
-                .fetch_one(&mut *conn)
-                .await
-                .unwrap_or(true)
-        }
-        _ => true,
-    };
+    let alone = url.is_none() || in_transaction(conn).await;
     let result = match url {
         Some(url) if !alone => read_in_parallel(conn, url, scope).await,
         _ => read(conn, scope, None).await,

@@ -375,6 +375,7 @@ async fn catalog_read_on_several_connections_equals_one_connection() {
     .await
     .expect("session settings");
     let scope = retort_dialect::Scope::default();
+    assert!(!retort_postgres::introspect::in_transaction(d.connection()).await);
     let parallel = d.introspect(&scope).await.expect("parallel read");
     let alone = retort_postgres::introspect::introspect(d.connection(), &scope)
         .await
@@ -396,6 +397,7 @@ async fn catalog_read_on_several_connections_equals_one_connection() {
     d.execute("BEGIN; CREATE TABLE v (id int PRIMARY KEY)")
         .await
         .expect("begin");
+    assert!(retort_postgres::introspect::in_transaction(d.connection()).await);
     let inside = d.introspect(&scope).await.expect("read in a transaction");
     assert_eq!(inside.tables.len(), 3, "{:?}", inside.tables);
     d.execute("ROLLBACK").await.expect("rollback");
