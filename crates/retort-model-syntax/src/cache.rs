@@ -276,6 +276,7 @@ enum Priority { Low, #[model(rename = "urgent")] High }
 #[derive(Model)]
 #[model(table = "accounts", schema = "app", renamed_from = "users", comment = "people")]
 #[model(index(columns = ["email", "created_at DESC", "name asc nulls first"]), check(expr = "id > 0"))]
+#[model(index(expr = "lower(email)", unique, where = "name IS NOT NULL", method = "btree"))]
 #[model(charset = "utf8mb4", collation = "utf8mb4_unicode_ci", engine = "InnoDB", row_format = "dynamic")]
 struct Account {
     #[model(primary_key, auto_increment = false)]
