@@ -105,23 +105,29 @@ fn strip_parens(mut toks: Vec<Tok>) -> Vec<Tok> {
     {
         toks = toks[1..toks.len() - 1].to_vec();
     }
-    let mut out: Vec<Tok> = Vec::with_capacity(toks.len());
-    let mut i = 0;
-    while i < toks.len() {
-        if toks[i].is_punct("(")
-            && i + 2 < toks.len()
-            && toks[i + 2].is_punct(")")
-            && !matches!(toks[i + 1], Tok::Punct(_))
-            && !matches!(out.last(), Some(Tok::Word(_)) | Some(Tok::Ident(_)))
-        {
-            out.push(toks[i + 1].clone());
-            i += 3;
-        } else {
-            out.push(toks[i].clone());
-            i += 1;
+    // `(x)` around one token, repeated until none is left: `((a))` needs two passes.
+    loop {
+        let mut out: Vec<Tok> = Vec::with_capacity(toks.len());
+        let mut i = 0;
+        while i < toks.len() {
+            if toks[i].is_punct("(")
+                && i + 2 < toks.len()
+                && toks[i + 2].is_punct(")")
+                && !matches!(toks[i + 1], Tok::Punct(_))
+                && !matches!(out.last(), Some(Tok::Word(_)) | Some(Tok::Ident(_)))
+            {
+                out.push(toks[i + 1].clone());
+                i += 3;
+            } else {
+                out.push(toks[i].clone());
+                i += 1;
+            }
         }
+        if out.len() == toks.len() {
+            return out;
+        }
+        toks = out;
     }
-    out
 }
 
 /// A name that means the same with or without quotes, in any case.
@@ -349,6 +355,12 @@ fn render(toks: &[Tok]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn nested_parentheses_around_one_token_go_in_one_normalize() {
+        assert_eq!(normalize("( ( a ) ) IS TRUE"), "a is true");
+        assert_eq!(normalize("(((1))) + x"), "1 + x");
+    }
 
     #[test]
     fn spelling_does_not_count() {
