@@ -115,15 +115,7 @@ pub async fn check(ctx: &mut Ctx) -> Result<(), CliError> {
         });
     }
 
-    let cmp = retort::engine::compare_with(
-        driver.as_mut(),
-        &models,
-        &scope,
-        &DiffOptions::default(),
-        early,
-    )
-    .await
-    .map_err(compare_error)?;
+    let cmp = compare(driver.as_mut(), &models, &scope, early).await?;
     // The process ends after the report: freeing every model table one by one
     // would only delay the exit.
     std::mem::forget(models);
@@ -182,18 +174,23 @@ pub async fn check(ctx: &mut Ctx) -> Result<(), CliError> {
     }
 }
 
+/// Compare the models with the database (default options), reusing a catalog read
+/// made while the models were scanned.
+async fn compare(
+    driver: &mut dyn Driver,
+    models: &Schema,
+    scope: &Scope,
+    early: Option<Schema>,
+) -> Result<retort::engine::Comparison, CliError> {
+    retort::engine::compare_with(driver, models, scope, &DiffOptions::default(), early)
+        .await
+        .map_err(compare_error)
+}
+
 /// `retort diff`.
 pub async fn diff(ctx: &mut Ctx) -> Result<(), CliError> {
     let (models, scope, mut driver, early) = models_and_database(ctx).await?;
-    let cmp = retort::engine::compare_with(
-        driver.as_mut(),
-        &models,
-        &scope,
-        &DiffOptions::default(),
-        early,
-    )
-    .await
-    .map_err(compare_error)?;
+    let cmp = compare(driver.as_mut(), &models, &scope, early).await?;
     if ctx.json() {
         return output::json(&serde_json::json!({
             "clean": cmp.is_clean(),
